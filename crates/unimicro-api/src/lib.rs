@@ -1,0 +1,1 @@
+//! The typed Unimicro API client (work in progress).

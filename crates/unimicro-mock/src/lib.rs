@@ -1,0 +1,1 @@
+//! A fake of the Unimicro identity server and API (work in progress).

@@ -1,0 +1,16 @@
+//! `cargo xtask ci`: everything CI checks, in one command.
+
+use crate::cmd::{cargo, run};
+
+/// Runs formatting, clippy, the tests, the docs and the interop tests, stopping at the first failure.
+pub(crate) fn run_all() -> Result<(), String> {
+    run(cargo().args(["fmt", "--all", "--check"]))?;
+    run(cargo().args(["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"]))?;
+    // The README's test command, as a new user runs it.
+    run(cargo().args(["test", "--workspace"]))?;
+    run(cargo()
+        .args(["doc", "--workspace", "--no-deps", "--all-features"])
+        .env("RUSTDOCFLAGS", "-D warnings"))?;
+    println!("\nxtask ci: all checks passed");
+    Ok(())
+}
