@@ -1,0 +1,8 @@
+//! Integration tests of unimicro-auth: one binary, one module per area.
+
+mod certificate;
+mod credentials;
+mod interop;
+mod middleware;
+mod provider;
+mod support;
