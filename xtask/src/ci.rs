@@ -1,6 +1,6 @@
 //! `cargo xtask ci`: everything CI checks, in one command.
 
-use crate::cmd::{cargo, run};
+use crate::cmd::{cargo, exists, run};
 
 /// Runs formatting, clippy, the tests, the docs and the interop tests, stopping at the first failure.
 pub(crate) fn run_all() -> Result<(), String> {
@@ -11,6 +11,13 @@ pub(crate) fn run_all() -> Result<(), String> {
     run(cargo()
         .args(["doc", "--workspace", "--no-deps", "--all-features"])
         .env("RUSTDOCFLAGS", "-D warnings"))?;
+    if exists("node") && exists("npm") {
+        crate::interop::run_interop()?;
+    } else {
+        println!(
+            "\nxtask ci: SKIPPED the interop tests: `node` and `npm` are not installed (.ci/run installs them)"
+        );
+    }
     println!("\nxtask ci: all checks passed");
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 mod ci;
 mod cmd;
+mod interop;
 
 use std::process::ExitCode;
 
@@ -10,6 +11,7 @@ cargo xtask <command>
 
 commands:
   ci         formatting, clippy, tests, docs (and interop when node and npm are present)
+  interop    unimicro-auth against oidc-provider (npm) on 127.0.0.1; needs node and npm
   help       this text
 ";
 
@@ -17,6 +19,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci::run_all(),
+        Some("interop") => interop::run_interop(),
         Some("help") | None => {
             print!("{HELP}");
             Ok(())
