@@ -2,6 +2,7 @@
 
 mod ci;
 mod cmd;
+mod gen_cert;
 mod interop;
 
 use std::process::ExitCode;
@@ -12,6 +13,7 @@ cargo xtask <command>
 commands:
   ci         formatting, clippy, tests, docs (and interop when node and npm are present)
   interop    unimicro-auth against oidc-provider (npm) on 127.0.0.1; needs node and npm
+  gen-cert   rewrite unimicro-auth's test-only key/certificate/.p12 fixtures with the openssl CLI
   help       this text
 ";
 
@@ -20,6 +22,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci::run_all(),
         Some("interop") => interop::run_interop(),
+        Some("gen-cert") => gen_cert::run_gen_cert(),
         Some("help") | None => {
             print!("{HELP}");
             Ok(())
