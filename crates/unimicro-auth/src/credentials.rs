@@ -257,32 +257,10 @@ impl ClientCredentials {
     async fn attempt(&self, endpoints: &Endpoints) -> Result<AccessToken, (Error, Option<Duration>)> {
         let inner = &self.inner;
         let no_retry_after = |e| (e, None);
-        let mut form = Serializer::new(String::new());
-        form.append_pair("grant_type", "client_credentials");
-        if !inner.scopes.is_empty() {
-            form.append_pair("scope", &inner.scopes.join(" "));
-        }
-        if let Some(resource) = &inner.resource {
-            form.append_pair("resource", resource);
-        }
-        for (k, v) in &inner.extra_params {
-            form.append_pair(k, v);
-        }
-        let mut request = inner.http.post(endpoints.token_endpoint.clone());
+        // Signed before the form is built: the form serializer is not `Send` and must not live across
+        // an await, or this future could not run on a multi-threaded runtime.
         let mut jti = None;
-        match &inner.auth {
-            ClientAuth::Secret { secret, style: SecretStyle::Basic } => {
-                let encode = |s: &str| byte_serialize(s.as_bytes()).collect::<String>();
-                let pair = format!("{}:{}", encode(&inner.client_id), encode(secret.expose_secret()));
-                let mut value = header::HeaderValue::try_from(format!("Basic {}", STANDARD.encode(pair)))
-                    .map_err(|_| no_retry_after(Error::Config("client secret is not encodable".into())))?;
-                value.set_sensitive(true);
-                request = request.header(header::AUTHORIZATION, value);
-            }
-            ClientAuth::Secret { secret, style: SecretStyle::Post } => {
-                form.append_pair("client_id", &inner.client_id);
-                form.append_pair("client_secret", secret.expose_secret());
-            }
+        let assertion = match &inner.auth {
             ClientAuth::Assertion(signer) => {
                 let audience = match &inner.assertion_audience {
                     AssertionAudience::TokenEndpoint => endpoints.token_endpoint.as_str(),
@@ -296,12 +274,50 @@ impl ClientCredentials {
                     inner.assertion_lifetime,
                 );
                 let assertion = signer.sign(&claims).await.map_err(no_retry_after)?;
-                form.append_pair("client_id", &inner.client_id);
-                form.append_pair("client_assertion_type", JWT_BEARER);
-                form.append_pair("client_assertion", assertion.expose_secret());
                 jti = Some(claims.jti);
+                Some(assertion)
             }
-        }
+            ClientAuth::Secret { .. } => None,
+        };
+        let mut request = inner.http.post(endpoints.token_endpoint.clone());
+        // In a block of its own: the serializer is not `Send` and must be gone before any await.
+        let body = {
+            let mut form = Serializer::new(String::new());
+            form.append_pair("grant_type", "client_credentials");
+            if !inner.scopes.is_empty() {
+                form.append_pair("scope", &inner.scopes.join(" "));
+            }
+            if let Some(resource) = &inner.resource {
+                form.append_pair("resource", resource);
+            }
+            for (k, v) in &inner.extra_params {
+                form.append_pair(k, v);
+            }
+            match &inner.auth {
+                ClientAuth::Secret { secret, style: SecretStyle::Basic } => {
+                    let encode = |s: &str| byte_serialize(s.as_bytes()).collect::<String>();
+                    let pair = format!("{}:{}", encode(&inner.client_id), encode(secret.expose_secret()));
+                    let mut value = header::HeaderValue::try_from(format!("Basic {}", STANDARD.encode(pair)))
+                        .map_err(|_| {
+                            no_retry_after(Error::Config("client secret is not encodable".into()))
+                        })?;
+                    value.set_sensitive(true);
+                    request = request.header(header::AUTHORIZATION, value);
+                }
+                ClientAuth::Secret { secret, style: SecretStyle::Post } => {
+                    form.append_pair("client_id", &inner.client_id);
+                    form.append_pair("client_secret", secret.expose_secret());
+                }
+                ClientAuth::Assertion(_) => {
+                    if let Some(assertion) = &assertion {
+                        form.append_pair("client_id", &inner.client_id);
+                        form.append_pair("client_assertion_type", JWT_BEARER);
+                        form.append_pair("client_assertion", assertion.expose_secret());
+                    }
+                }
+            }
+            form.finish()
+        };
         let span = tracing::info_span!("token_request", client_id = %inner.client_id,
             scopes = %inner.scopes.join(" "), jti = jti.as_deref().unwrap_or(""));
         async {
@@ -309,7 +325,7 @@ impl ClientCredentials {
             let response = request
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .header(header::ACCEPT, "application/json")
-                .body(form.finish())
+                .body(body)
                 .send()
                 .await
                 .map_err(|e| no_retry_after(Error::transport(CONTEXT, e)))?;
