@@ -35,7 +35,9 @@ mod credentials;
 mod discovery;
 mod error;
 mod middleware;
+mod provider;
 mod secret;
+mod store;
 mod token;
 
 pub use assertion::{
@@ -46,7 +48,10 @@ pub use certificate::{Certificate, KeyKind};
 pub use clock::{Clock, ManualClock, Sleep, SystemClock};
 pub use credentials::{CacheKey, ClientCredentials, ClientCredentialsBuilder, RetryPolicy};
 pub use error::{Error, OAuthError, Result};
+pub use middleware::{AuthMiddleware, auth_error};
+pub use provider::{RefreshPolicy, TokenProvider, TokenProviderBuilder};
 pub use secret::{ClientSecret, SecretStyle};
+pub use store::{InMemoryTokenStore, TokenStore};
 pub use token::AccessToken;
 
 /// The HTTP crates this crate's API exposes, re-exported so versions always match.
