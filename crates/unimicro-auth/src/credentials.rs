@@ -333,7 +333,7 @@ impl ClientCredentials {
             let headers = response.headers().clone();
             let body = read_capped(response, CONTEXT).await.map_err(no_retry_after)?;
             let token = parse_token_response(status, &headers, &body, sent_at, &inner.scopes)
-                .map_err(|e| (e, retry_after(&headers)))?;
+                .map_err(|e| (e, retry_after(&headers, inner.clock.now())))?;
             tracing::info!(expires_at = ?token.expires_at(), "token acquired");
             Ok(token)
         }
@@ -385,13 +385,14 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
         .map(|id| id.chars().take(128).collect())
 }
 
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+/// The `Retry-After` of a response: seconds, or an HTTP date counted from `now` (the injected clock's).
+fn retry_after(headers: &HeaderMap, now: std::time::SystemTime) -> Option<Duration> {
     let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = value.parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
     let at = httpdate_parse(value)?;
-    Some(at.duration_since(std::time::SystemTime::now()).unwrap_or_default())
+    Some(at.duration_since(now).unwrap_or_default())
 }
 
 /// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the form `Retry-After` dates take.
@@ -449,7 +450,8 @@ fn parse_token_response(
         return Err(unexpected("the token response has an empty `access_token`".into()));
     }
     let expires_in = match response.expires_in {
-        Some(serde_json::Value::Number(n)) => n.as_f64().filter(|s| *s >= 0.0).map(Duration::from_secs_f64),
+        // `try_from`: a huge or negative number is an error, not a panic.
+        Some(serde_json::Value::Number(n)) => n.as_f64().and_then(|s| Duration::try_from_secs_f64(s).ok()),
         Some(serde_json::Value::String(s)) => s.trim().parse::<u64>().ok().map(Duration::from_secs),
         None | Some(serde_json::Value::Null) => {
             tracing::warn!(default = ?DEFAULT_EXPIRES_IN, "token response has no `expires_in`; assuming the default");
@@ -463,7 +465,10 @@ fn parse_token_response(
         None => requested_scopes.to_vec(),
     };
     let token_type = response.token_type.unwrap_or_else(|| "Bearer".to_owned());
-    Ok(AccessToken::new(response.access_token, token_type, sent_at, sent_at + expires_in, scopes))
+    // `checked_add`: an absurd `expires_in` (u64::MAX seconds) is an error, not a panic.
+    let expires_at =
+        sent_at.checked_add(expires_in).ok_or_else(|| unexpected("`expires_in` is out of range".into()))?;
+    Ok(AccessToken::new(response.access_token, token_type, sent_at, expires_at, scopes))
 }
 
 /// Builds [`ClientCredentials`]. Start with [`ClientCredentials::builder`].

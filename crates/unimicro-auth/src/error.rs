@@ -28,8 +28,11 @@ pub enum Error {
         source: Arc<std::io::Error>,
     },
 
-    /// The PKCS#12 password is wrong (its integrity check or decryption failed).
-    #[error("the PKCS#12 password is wrong: the file's integrity check failed with the password given")]
+    /// The password of a PKCS#12 file or of an encrypted PEM key is wrong (its integrity check or
+    /// decryption failed).
+    #[error(
+        "the password is wrong: the PKCS#12 file or encrypted key could not be opened with the password given"
+    )]
     WrongPassword,
 
     /// The input is not a certificate or key in the expected format, or is damaged.
