@@ -1,1 +1,88 @@
-//! The typed Unimicro API client (work in progress).
+//! A typed async client for the Unimicro accounting API, and for the bank-branded platforms on the
+//! same stack.
+//!
+//! A [`Client`] gets and refreshes its access tokens itself (through `unimicro-auth`), lists the
+//! companies it was granted, and makes company-scoped calls with the `CompanyKey` header.
+//!
+//! # Quick start
+//!
+//! ```no_run
+//! use unimicro_api::{Certificate, Client, Environment};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::builder()
+//!     .environment(Environment::Test)
+//!     .client_id("my-client-id")
+//!     .certificate(Certificate::from_pkcs12_file("client.p12", "password")?)
+//!     .build()?;
+//!
+//! for company in client.companies().await? {
+//!     let Some(key) = &company.key else { continue };
+//!     let settings = client.company(key).settings().expand(["DefaultAddress"]).await?;
+//!     println!("{:?} {:?}", settings.company_name, settings.organization_number);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Or configure it with `UNIMICRO_*` environment variables: [`Client::from_env`].
+//!
+//! # Requests
+//!
+//! Handlers scope calls ([`Client::company`] → [`CompanyHandler`]); request values
+//! ([`ListCompanies`], [`GetCompanySettings`]) carry options and are sent with `send()` or `.await`.
+//!
+//! # Models
+//!
+//! [`Company`] and [`CompanySettings`] (with [`Address`], [`Email`], [`Phone`], [`BankAccount`] when
+//! expanded) follow the API's JSON; fields the models do not name are kept in `extra` and written back.
+//! Dates are [`DateTime`], which keeps the API's text.
+//!
+//! # Errors
+//!
+//! One [`Error`] type: the API's error answers with status, message, validation messages and raw
+//! body; token failures; transport failures; decode failures naming the JSON path; invalid input.
+
+#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+
+mod builder;
+mod client;
+mod company;
+mod entity;
+mod env;
+mod environment;
+mod error;
+mod filter;
+mod models;
+mod raw;
+mod request;
+mod retry;
+mod statistics;
+
+pub use builder::ClientBuilder;
+pub use client::Client;
+pub use company::{CompanyHandler, GetCompanySettings, ListCompanies};
+pub use entity::{
+    CreateEntity, DEFAULT_PAGE_SIZE, DeleteEntity, Entity, EntityAction, GetEntity, ListEntities, UpdateEntity,
+};
+pub use environment::Environment;
+pub use error::{ApiError, DecodeError, Error, Result, ValidationMessage};
+pub use filter::{Filter, FilterValue};
+pub use models::{
+    Address, BankAccount, Company, CompanyKey, CompanySettings, DateTime, Email, ParseDateTimeError, Phone,
+    Time,
+};
+pub use models::{
+    Account, BusinessRelation, CurrencyCode, Customer, CustomerInvoice, CustomerInvoiceItem, JournalEntry,
+    JournalEntryLine, JournalEntryLineDraft, Product, Supplier, VatType, new_create_guid,
+};
+pub use raw::RawRequest;
+pub use retry::RetryPolicy;
+pub use statistics::{Statistics, StatisticsRow};
+/// The credentials types a [`ClientBuilder`] takes, from `unimicro-auth`.
+pub use unimicro_auth::{Certificate, ClientSecret};
+/// The crates this crate's API exposes, re-exported so versions always match.
+pub use {unimicro_auth, unimicro_auth::reqwest, unimicro_auth::reqwest_middleware};
+
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
