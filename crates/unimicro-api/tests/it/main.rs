@@ -2,7 +2,9 @@
 
 mod client;
 mod companies;
+mod entities;
 mod errors;
 mod models;
+mod retries;
 mod settings;
 mod support;
