@@ -423,16 +423,23 @@ async fn invalidate_drops_only_the_token_given() {
     issues("tok-2").expect(1).mount(&server).await;
     mount_catch_all(&server).await;
     let clock = clock();
-    let provider = TokenProvider::new(credentials(&server, &clock));
+    let store = Arc::new(LockingStore::default());
+    let provider = TokenProvider::builder(credentials(&server, &clock)).store(store.clone()).build().unwrap();
 
     let old = provider.token().await.unwrap();
     provider.invalidate(&old).await;
     let new = provider.token().await.unwrap();
     assert_eq!(new.secret(), "tok-2");
-    // A late invalidation of the old token leaves the new one alone.
+    let calls = store.calls.lock().unwrap().len();
+    // Late invalidations of the old token leave the new one alone, in memory and in the store.
     provider.invalidate(&old).await;
     provider.invalidate(&old).await;
     assert!(provider.token().await.unwrap().same_token(&new));
+    assert_eq!(store.calls.lock().unwrap()[calls..], [] as [&str; 0], "no store call: the new token stays");
+    assert_eq!(
+        store.inner.get(provider.cache_key()).await.unwrap().map(|t| t.secret().to_owned()).as_deref(),
+        Some("tok-2")
+    );
     server.verify().await;
 }
 
