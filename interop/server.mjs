@@ -20,12 +20,16 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { delimiter } from 'node:path';
 
-import Provider, { errors } from 'oidc-provider';
-
 const fail = (message) => {
   console.error(`interop server: ${message}`);
   process.exit(2);
 };
+
+// oidc-provider 9 uses `URL.parse` (Node.js 20.18+, 22.1+); say so instead of failing mid-request.
+if (typeof URL.parse !== 'function') {
+  fail(`Node.js ${process.version} is too old: oidc-provider 9 needs Node.js 20.18 or later (22 LTS recommended)`);
+}
+const { default: Provider, errors } = await import('oidc-provider');
 
 const certPaths = (process.env.INTEROP_CERTS ?? '').split(delimiter).filter(Boolean);
 if (certPaths.length === 0) fail('set INTEROP_CERTS to the PEM certificates whose keys the clients register');

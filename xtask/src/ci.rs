@@ -12,7 +12,7 @@ pub(crate) fn run_all() -> Result<(), String> {
         .args(["doc", "--workspace", "--no-deps", "--all-features"])
         .env("RUSTDOCFLAGS", "-D warnings"))?;
     if exists("node") && exists("npm") {
-        crate::interop::run_interop()?;
+        crate::interop::run_interop(&[])?;
     } else {
         println!(
             "\nxtask ci: SKIPPED the interop tests: `node` and `npm` are not installed (.ci/run installs them)"

@@ -16,15 +16,17 @@ use crate::cmd::{cargo, exists, root, run};
 
 /// Where the test certificates live; their public keys are what the server's clients register.
 const FIXTURES: &str = "crates/unimicro-auth/tests/it/fixtures";
-/// The certificate whose key the client `interop-jwks-kid` registers under the `kid` `interop-kid-1`.
-const PRIMARY_CERT: &str = "client.crt";
+/// The certificates whose keys the clients register. The first one's key is registered on the client
+/// `interop-jwks-kid` under the `kid` `interop-kid-1`. The `.p12` fixtures hold the same key.
+const CERTIFICATES: &[&str] = &["test-only-client.cert.pem"];
 /// Lifetime of the short tokens the background-refresh test uses, in seconds.
 const SHORT_TTL_SECS: u32 = 8;
 /// How long the server may take to print its URL.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// Runs the interop tests against a freshly started `oidc-provider`.
-pub(crate) fn run_interop() -> Result<(), String> {
+/// Runs the interop tests against a freshly started `oidc-provider`; `test_args` go to the test
+/// binary after `--ignored` (a name filter, `--nocapture` …).
+pub(crate) fn run_interop(test_args: &[String]) -> Result<(), String> {
     for tool in ["node", "npm"] {
         if !exists(tool) {
             return Err(format!(
@@ -39,6 +41,7 @@ pub(crate) fn run_interop() -> Result<(), String> {
     println!("xtask interop: oidc-provider is listening at {}", server.url);
     let result = run(cargo()
         .args(["test", "-p", "unimicro-auth", "--test", "it", "interop::", "--", "--ignored"])
+        .args(test_args)
         .env("UNIMICRO_INTEROP_URL", &server.url));
     drop(server);
     result?;
@@ -69,26 +72,20 @@ fn install() -> Result<PathBuf, String> {
     Ok(dir)
 }
 
-/// The PEM certificates among the fixtures, [`PRIMARY_CERT`] first.
+/// The test certificates whose keys the server's clients register, checked to exist.
 fn certificates() -> Result<Vec<PathBuf>, String> {
     let dir = root().join(FIXTURES);
-    let entries = std::fs::read_dir(&dir).map_err(|e| {
-        format!("cannot list the test certificates in {}: {e} (run `cargo xtask gen-cert`)", dir.display())
-    })?;
-    let mut certs: Vec<PathBuf> = entries
-        .filter_map(|e| Some(e.ok()?.path()))
-        .filter(|p| {
-            std::fs::read(p).is_ok_and(|b| b.windows(27).any(|w| w == b"-----BEGIN CERTIFICATE-----"))
+    CERTIFICATES
+        .iter()
+        .map(|name| {
+            let path = dir.join(name);
+            if path.is_file() {
+                Ok(path)
+            } else {
+                Err(format!("{} is missing: run `cargo xtask gen-cert`", path.display()))
+            }
         })
-        .collect();
-    certs.sort_by_key(|p| (p.file_name() != Some(PRIMARY_CERT.as_ref()), p.clone()));
-    match certs.first() {
-        Some(first) if first.file_name() == Some(PRIMARY_CERT.as_ref()) => Ok(certs),
-        _ => Err(format!(
-            "{} has no {PRIMARY_CERT}: the interop tests need the test certificates (run `cargo xtask gen-cert`)",
-            dir.display()
-        )),
-    }
+        .collect()
 }
 
 fn read(path: &Path) -> Result<Vec<u8>, String> {

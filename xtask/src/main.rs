@@ -13,6 +13,7 @@ cargo xtask <command>
 commands:
   ci         formatting, clippy, tests, docs (and interop when node and npm are present)
   interop    unimicro-auth against oidc-provider (npm) on 127.0.0.1; needs node and npm
+             (more arguments go to the test binary: `cargo xtask interop --nocapture`)
   gen-cert   rewrite unimicro-auth's test-only key/certificate/.p12 fixtures with the openssl CLI
   help       this text
 ";
@@ -21,7 +22,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci::run_all(),
-        Some("interop") => interop::run_interop(),
+        Some("interop") => interop::run_interop(&args[1..]),
         Some("gen-cert") => gen_cert::run_gen_cert(),
         Some("help") | None => {
             print!("{HELP}");
