@@ -21,6 +21,46 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # Caching tokens and authenticating requests
+//!
+//! A [`TokenProvider`] caches the token of one set of credentials: callers get the cached token
+//! without waiting, a background refresh replaces it before it expires, and any number of concurrent
+//! callers cause one token request. An [`AuthMiddleware`] puts the provider's token on the requests of a
+//! [`reqwest_middleware`] client that go to the origins it allows, and on HTTP 401 gets a new token and
+//! replays the request once.
+//!
+//! ```no_run
+//! use unimicro_auth::reqwest_middleware::ClientBuilder;
+//! use unimicro_auth::{AuthMiddleware, ClientCredentials, TokenProvider};
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let credentials = ClientCredentials::builder("my-client-id")
+//!     .client_secret("my-secret")
+//!     .authority("https://test-login.unimicro.no")
+//!     .scopes(["AppFramework"])
+//!     .build()?;
+//! let provider = TokenProvider::new(credentials);
+//! let auth = AuthMiddleware::new(provider).allow_origin("https://test.unimicro.no")?;
+//! let client = ClientBuilder::new(unimicro_auth::reqwest::Client::new()).with(auth).build();
+//!
+//! match client.get("https://test.unimicro.no/api/init/companies").send().await {
+//!     Ok(response) => println!("HTTP {}", response.status()),
+//!     // No token could be got, so the request was not sent: here is why.
+//!     Err(err) => match unimicro_auth::auth_error(&err) {
+//!         Some(auth) => eprintln!("authentication failed (transient: {}): {auth}", auth.is_transient()),
+//!         None => eprintln!("request failed: {err}"),
+//!     },
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! The error of a failed token acquisition reaches the caller as
+//! [`reqwest_middleware::Error::Middleware`]; [`auth_error`] finds the [`Error`] in it, also when a
+//! retry middleware wrapped it (put a retry middleware such as `reqwest-retry`'s *before* the
+//! `AuthMiddleware`, so that every retry is authenticated anew). Without such a wrapper,
+//! `anyhow::Error::downcast_ref::<unimicro_auth::Error>()` on the `Middleware` variant's error works too.
+//! Tokens can be shared between providers, or processes, through a [`TokenStore`].
+//!
 //! # Secrets
 //!
 //! No type of this crate prints a token, secret, password, assertion or private key in its `Debug`
