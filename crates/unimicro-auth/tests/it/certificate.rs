@@ -318,3 +318,28 @@ fn debug_shows_subject_and_thumbprint_never_the_key() {
     }
     assert!(format!("{cert:?}").len() < 250, "short: {cert:?}");
 }
+
+/// Measures RS256 signing: `cargo test -p unimicro-auth --release --test it sign_rs256 -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement: run it in release"]
+fn sign_rs256_time() {
+    use unimicro_auth::{AssertionClaims, CertificateSigner};
+    let cert = modern_p12();
+    let signer = CertificateSigner::new(cert.clone());
+    let claims = AssertionClaims::new(
+        "client",
+        "https://login.test-only.example/connect/token",
+        SystemTime::now(),
+        Duration::from_secs(60),
+    );
+    let first = signer.sign_claims(&claims).unwrap();
+    crate::support::verify_assertion(secrecy::ExposeSecret::expose_secret(&first), &cert);
+    const N: u32 = 1000;
+    let start = std::time::Instant::now();
+    for _ in 0..N {
+        std::hint::black_box(signer.sign_claims(std::hint::black_box(&claims)).unwrap());
+    }
+    let per = start.elapsed() / N;
+    println!("RS256 assertion (RSA 2048): {per:?} per signature, {:.0}/s", 1.0 / per.as_secs_f64());
+    assert!(per < Duration::from_millis(50), "{per:?}");
+}
