@@ -190,7 +190,7 @@ impl Middleware for AuthMiddleware {
         let fresh = self.provider.entry().await.map_err(not_sent)?;
         tracing::info!(origin = %replay.url().origin().ascii_serialization(),
             "HTTP 401: replaying the request once with a new token");
-        replay.headers_mut().insert(header::AUTHORIZATION, fresh.header);
+        replay.headers_mut().insert(header::AUTHORIZATION, fresh.header.clone());
         next.run(replay, extensions).await
     }
 }

@@ -260,14 +260,23 @@ struct Inner {
     state: Mutex<State>,
 }
 
-/// A token with what readers need from it, computed once when it is cached.
+/// A token with what readers need from it, computed once when it is cached. Cheap to clone.
 #[derive(Clone)]
-pub(crate) struct Entry {
+pub(crate) struct Entry(Arc<EntryData>);
+
+pub(crate) struct EntryData {
     pub(crate) token: AccessToken,
     /// `Authorization` header value, marked sensitive.
     pub(crate) header: HeaderValue,
     soft_at: SystemTime,
     hard_at: SystemTime,
+}
+
+impl std::ops::Deref for Entry {
+    type Target = EntryData;
+    fn deref(&self) -> &EntryData {
+        &self.0
+    }
 }
 
 type Flight = Shared<BoxFuture<'static, Result<Entry>>>;
@@ -278,9 +287,10 @@ struct State {
     entry: Option<Entry>,
     /// The token request under way, with its id.
     flight: Option<(u64, Flight)>,
-    last_flight_id: u64,
-    /// Whether a background refresh task is running.
-    background: bool,
+    /// The id of the background refresh task running, if one is.
+    background: Option<u64>,
+    /// The last id given to a flight or a background task.
+    last_id: u64,
     /// A permanent error, answered until the given time.
     cooldown: Option<(Error, SystemTime)>,
     /// The last token invalidated: never taken from the store again.
@@ -347,7 +357,7 @@ impl TokenProvider {
     /// the same for every caller that waited for it; during the cooldown after a permanent error, that
     /// error again.
     pub async fn token(&self) -> Result<AccessToken> {
-        self.entry().await.map(|entry| entry.token)
+        self.entry().await.map(|entry| entry.token.clone())
     }
 
     /// Drops the cached token if it is still `token` (compare and invalidate), so the next
@@ -383,7 +393,7 @@ impl TokenProvider {
                 && now < entry.hard_at
             {
                 let entry = entry.clone();
-                if now >= entry.soft_at && !state.background {
+                if now >= entry.soft_at && state.background.is_none() {
                     Inner::start_background(&self.inner, &mut state);
                 }
                 return Ok(entry);
@@ -426,8 +436,8 @@ impl Inner {
 
     /// Starts the one token request, in a task of its own so that no caller's cancellation stops it.
     fn start_flight(self: &Arc<Self>, state: &mut State, reason: Reason) -> Flight {
-        state.last_flight_id += 1;
-        let id = state.last_flight_id;
+        state.last_id += 1;
+        let id = state.last_id;
         let inner = Arc::clone(self);
         let flight = async move { inner.fetch(id, reason).await }.boxed().shared();
         state.flight = Some((id, flight.clone()));
@@ -441,14 +451,18 @@ impl Inner {
 
     fn start_background(self: &Arc<Self>, state: &mut State) {
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            state.background = true;
-            drop(runtime.spawn(Inner::background_refresh(Arc::downgrade(self))));
+            state.last_id += 1;
+            let id = state.last_id;
+            state.background = Some(id);
+            drop(runtime.spawn(Inner::background_refresh(Arc::downgrade(self), id)));
         }
     }
 
     /// Refreshes the token while it is between its soft and hard points, with back-off between
     /// failures. Holds the provider weakly, so dropping every provider ends it.
-    async fn background_refresh(weak: Weak<Inner>) {
+    async fn background_refresh(weak: Weak<Inner>, id: u64) {
+        // Should the task end in an unusual way (its runtime shutting down), a new one may start.
+        let _guard = ClearOnDrop { weak: weak.clone(), id, slot: Slot::Background };
         let mut failures = 0u32;
         loop {
             let Some(inner) = weak.upgrade() else { return };
@@ -458,7 +472,7 @@ impl Inner {
                 let needed = state.entry.as_ref().is_some_and(|e| now >= e.soft_at && now < e.hard_at);
                 if !needed {
                     // Refreshed, invalidated, or past the hard point where callers start requests.
-                    state.background = false;
+                    state.background = None;
                     return;
                 }
                 match &state.flight {
@@ -478,7 +492,7 @@ impl Inner {
                         Some(delay.min(left))
                     }
                     _ => {
-                        state.background = false;
+                        state.background = None;
                         None
                     }
                 }
@@ -503,8 +517,11 @@ impl Inner {
         let span = tracing::info_span!("token_acquisition",
             client_id = %self.key.client_id(), scopes = %self.scopes, reason = reason.as_str(),
             source = tracing::field::Empty, expires_at = tracing::field::Empty);
+        // Clears the flight if `acquire` panics, so that later callers start a new one.
+        let guard = ClearOnDrop { weak: Arc::downgrade(&self), id, slot: Slot::Flight };
         let result = self.acquire().instrument(span.clone()).await;
         let mut state = self.lock();
+        // In the same critical section as the new token is cached: no caller may see neither.
         if state.flight.as_ref().is_some_and(|(current, _)| *current == id) {
             state.flight = None;
         }
@@ -515,6 +532,7 @@ impl Inner {
                 tracing::info!("token cached");
                 state.entry = Some(entry.clone());
                 state.cooldown = None;
+                state.next_reason = None;
             }
             Err(error) if !error.is_transient() && !self.cooldown.is_zero() => {
                 tracing::warn!(%error, cooldown = ?self.cooldown,
@@ -525,6 +543,8 @@ impl Inner {
                 tracing::warn!(%error, transient = error.is_transient(), "token acquisition failed")
             }
         }
+        drop(state);
+        drop(guard);
         result
     }
 
@@ -598,12 +618,45 @@ impl Inner {
         let lifetime = token.lifetime();
         let expires_at = token.expires_at();
         let before = |margin: Duration| expires_at.checked_sub(margin).unwrap_or(token.issued_at());
-        Ok(Entry {
+        Ok(Entry(Arc::new(EntryData {
             soft_at: before(self.policy.jittered_soft_margin(lifetime)),
             hard_at: before(self.policy.hard_margin_for(lifetime)),
             header,
             token,
-        })
+        })))
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Flight,
+    Background,
+}
+
+/// Empties a slot of the state when dropped, if it still holds `id`: so that a flight or background
+/// task that ends by a panic or a cancellation does not leave the provider waiting for it forever.
+struct ClearOnDrop {
+    weak: Weak<Inner>,
+    id: u64,
+    slot: Slot,
+}
+
+impl Drop for ClearOnDrop {
+    fn drop(&mut self) {
+        let Some(inner) = self.weak.upgrade() else { return };
+        let mut state = inner.lock();
+        match self.slot {
+            Slot::Flight => {
+                if state.flight.as_ref().is_some_and(|(id, _)| *id == self.id) {
+                    state.flight = None;
+                }
+            }
+            Slot::Background => {
+                if state.background == Some(self.id) {
+                    state.background = None;
+                }
+            }
+        }
     }
 }
 

@@ -618,3 +618,49 @@ async fn spans_name_the_reason_and_no_log_line_holds_a_secret() {
     assert!(format!("{provider:?}").contains(CLIENT_ID));
     drop(first);
 }
+
+/// A store whose first `get` panics, like a buggy store would.
+#[derive(Debug, Default)]
+struct PanickingStore {
+    panicked: std::sync::atomic::AtomicBool,
+}
+
+#[async_trait::async_trait]
+impl TokenStore for PanickingStore {
+    async fn get(&self, _: &CacheKey) -> unimicro_auth::Result<Option<AccessToken>> {
+        if !self.panicked.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            panic!("test store panics (expected by the test)");
+        }
+        Ok(None)
+    }
+    async fn put(&self, _: &CacheKey, _: &AccessToken) -> unimicro_auth::Result<()> {
+        Ok(())
+    }
+    async fn remove(&self, _: &CacheKey, _: &AccessToken) -> unimicro_auth::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn a_panicking_acquisition_does_not_leave_the_provider_stuck() {
+    let server = MockServer::start().await;
+    issues("tok-1").expect(1).mount(&server).await;
+    mount_catch_all(&server).await;
+    let clock = clock();
+    let provider = TokenProvider::builder(credentials(&server, &clock))
+        .store(PanickingStore::default())
+        .build()
+        .unwrap();
+
+    let first = tokio::spawn({
+        let provider = provider.clone();
+        async move { provider.token().await }
+    });
+    assert!(first.await.unwrap_err().is_panic(), "the panic reaches the caller");
+    let token = tokio::time::timeout(Duration::from_secs(5), provider.token())
+        .await
+        .expect("the next call starts a new request instead of waiting on the panicked one")
+        .expect("and gets a token");
+    assert_eq!(token.secret(), "tok-1");
+    server.verify().await;
+}
