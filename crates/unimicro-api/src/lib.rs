@@ -31,6 +31,27 @@
 //! Handlers scope calls ([`Client::company`] → [`CompanyHandler`]); request values
 //! ([`ListCompanies`], [`GetCompanySettings`]) carry options and are sent with `send()` or `.await`.
 //!
+//! # Every business entity
+//!
+//! Any `/api/biz/{route}` entity — this crate's models or your own type implementing [`Entity`] — is
+//! listed, streamed page by page, fetched, created, updated and deleted through [`CompanyHandler`];
+//! `?action=` calls, the statistics query and raw JSON cover the rest. Filters are built with
+//! [`Filter`], which escapes values, so user input can't change a query's meaning. Idempotent requests
+//! are retried on 429/502/503/504 and connection failures ([`RetryPolicy`]).
+//!
+//! ```no_run
+//! use unimicro_api::{Customer, Filter};
+//!
+//! # async fn run(client: unimicro_api::Client, search: &str) -> unimicro_api::Result<()> {
+//! let company = client.company("3a6c1d1e-8c2b-4f7e-9d0a-1b2c3d4e5f60");
+//! let found = company.list::<Customer>().filter(Filter::contains("Info.Name", search)).expand(["Info"]).await?;
+//! let mut customer = company.create(&Customer::new("Nordmann AS").with_email("post@nordmann.no")).await?;
+//! customer.credit_days = Some(30);
+//! let customer = company.update(&customer).await?;
+//! let active = company.statistics("Customer").filter(Filter::eq("StatusCode", 30001)).count().await?;
+//! # let _ = (found, customer, active); Ok(()) }
+//! ```
+//!
 //! # Models
 //!
 //! [`Company`] and [`CompanySettings`] (with [`Address`], [`Email`], [`Phone`], [`BankAccount`] when
@@ -62,18 +83,19 @@ pub use builder::ClientBuilder;
 pub use client::Client;
 pub use company::{CompanyHandler, GetCompanySettings, ListCompanies};
 pub use entity::{
-    CreateEntity, DEFAULT_PAGE_SIZE, DeleteEntity, Entity, EntityAction, GetEntity, ListEntities, UpdateEntity,
+    CreateEntity, DEFAULT_PAGE_SIZE, DeleteEntity, Entity, EntityAction, GetEntity, ListEntities,
+    UpdateEntity,
 };
 pub use environment::Environment;
 pub use error::{ApiError, DecodeError, Error, Result, ValidationMessage};
 pub use filter::{Filter, FilterValue};
 pub use models::{
-    Address, BankAccount, Company, CompanyKey, CompanySettings, DateTime, Email, ParseDateTimeError, Phone,
-    Time,
-};
-pub use models::{
     Account, BusinessRelation, CurrencyCode, Customer, CustomerInvoice, CustomerInvoiceItem, JournalEntry,
     JournalEntryLine, JournalEntryLineDraft, Product, Supplier, VatType, new_create_guid,
+};
+pub use models::{
+    Address, BankAccount, Company, CompanyKey, CompanySettings, DateTime, Email, ParseDateTimeError, Phone,
+    Time,
 };
 pub use raw::RawRequest;
 pub use retry::RetryPolicy;

@@ -443,3 +443,17 @@ async fn invoices_with_items_and_raw_json_access() {
         assert!(matches!(err, Error::InvalidInput(_)), "{bad}: {err:?}");
     }
 }
+
+#[test]
+fn entity_requests_and_streams_are_send() {
+    fn assert_send<T: Send>(_: &T) {}
+    let http =
+        unimicro_api::reqwest_middleware::ClientBuilder::new(unimicro_api::reqwest::Client::new()).build();
+    let client = Client::from_parts(http, "http://127.0.0.1:9/").unwrap();
+    let company = client.company(KEY);
+    assert_send(&company.list::<Customer>().stream());
+    assert_send(&std::future::IntoFuture::into_future(company.list::<Customer>()));
+    assert_send(&std::future::IntoFuture::into_future(company.statistics("Customer")));
+    assert_send(&company.create(&Customer::new("x")).send());
+    assert_send(&company.get_json("api/biz/customers").send());
+}
