@@ -158,13 +158,24 @@ impl Certificate {
     /// Reads a PEM certificate file and a PEM key file; `password` is for an encrypted key.
     ///
     /// # Errors
-    /// [`Error::ReadFile`] naming the path, otherwise as [`Certificate::from_pem`].
+    /// [`Error::ReadFile`] naming the path, [`Error::InvalidFormat`] naming a file that is not text,
+    /// otherwise as [`Certificate::from_pem`] and [`Certificate::from_encrypted_pem`].
     pub fn from_pem_files(
         cert_path: impl AsRef<Path>,
         key_path: impl AsRef<Path>,
         password: Option<&str>,
     ) -> Result<Self> {
-        let read = |p: &Path| std::fs::read_to_string(p).map_err(|e| Error::read_file(p, e));
+        let read = |p: &Path| {
+            let bytes = std::fs::read(p).map_err(|e| Error::read_file(p, e))?;
+            String::from_utf8(bytes).map_err(|_| Error::InvalidFormat {
+                format: "PEM",
+                reason: format!(
+                    "`{}` is not PEM text (a binary DER or PKCS#12 file?); a .p12/.pfx file loads with \
+                     Certificate::from_pkcs12_file",
+                    p.display()
+                ),
+            })
+        };
         let cert = read(cert_path.as_ref())?;
         let key = read(key_path.as_ref())?;
         match password {

@@ -234,6 +234,19 @@ fn file_not_found_names_the_path() {
     assert!(e.to_string().contains(&missing.display().to_string()), "{e}");
     assert!(std::error::Error::source(&e).is_some(), "the io error is the source");
 
+    // A binary file where PEM was expected is a format error naming the file, not a read error.
+    let e = Certificate::from_pem_files(
+        fixture("test-only-modern.p12"),
+        fixture("test-only-client.key.pem"),
+        None,
+    )
+    .unwrap_err();
+    assert!(matches!(e, Error::InvalidFormat { format: "PEM", .. }), "{e:?}");
+    assert!(
+        e.to_string().contains("test-only-modern.p12") && e.to_string().contains("from_pkcs12_file"),
+        "{e}"
+    );
+
     let missing_key = fixture("no-such-key.pem");
     let e =
         Certificate::from_pem_files(fixture("test-only-client.cert.pem"), &missing_key, None).unwrap_err();
