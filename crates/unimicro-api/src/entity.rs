@@ -286,6 +286,10 @@ impl<'c, T: Entity> ListEntities<'c, T> {
 
     /// How many records each request of [`stream`](Self::stream) asks for (default
     /// [`DEFAULT_PAGE_SIZE`], at least 1).
+    ///
+    /// A page shorter than this ends the stream, so keep it at or below what the platform serves in
+    /// one answer: a server that capped pages below it would end the stream early. The platform
+    /// documents no cap; clients in the wild use 50 to 1000.
     pub fn page_size(mut self, n: u32) -> Self {
         self.page_size = n;
         self
