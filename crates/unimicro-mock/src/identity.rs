@@ -387,7 +387,7 @@ fn verify_assertion(shared: &Shared, assertion: &str, form_id: Option<&str>) -> 
     }
 
     let leeway = shared.assertion_leeway;
-    let time = |name| jws.time_claim(name).map_err(|why| reject_assertion(why));
+    let time = |name| jws.time_claim(name).map_err(reject_assertion);
     let Some(exp) = time("exp")? else { return fail("`exp` is missing".into()) };
     let nbf = time("nbf")?;
     let iat = time("iat")?;

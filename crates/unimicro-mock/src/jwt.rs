@@ -232,16 +232,11 @@ impl ClientKey {
 pub(crate) fn pem_certificates(pem: &str) -> Result<Vec<Vec<u8>>, String> {
     let mut out = Vec::new();
     let mut rest = pem.as_bytes();
-    loop {
-        match x509_parser::pem::parse_x509_pem(rest) {
-            Ok((next, block)) => {
-                if block.label == "CERTIFICATE" {
-                    out.push(block.contents);
-                }
-                rest = next;
-            }
-            Err(_) => break,
+    while let Ok((next, block)) = x509_parser::pem::parse_x509_pem(rest) {
+        if block.label == "CERTIFICATE" {
+            out.push(block.contents);
         }
+        rest = next;
     }
     if out.is_empty() {
         return Err("no `-----BEGIN CERTIFICATE-----` block found in the PEM text".into());

@@ -80,7 +80,7 @@ impl ListOptions {
             None => None,
         };
         let select = query.non_empty("select").map(|s| {
-            s.split(',').map(str::trim).filter(|f| !f.is_empty()).map(|f| split_path(f)).collect::<Vec<_>>()
+            s.split(',').map(str::trim).filter(|f| !f.is_empty()).map(split_path).collect::<Vec<_>>()
         });
         let expand = query.get("expand").map(ExpandTree::parse).unwrap_or_default();
         let orderby = match query.non_empty("orderby") {

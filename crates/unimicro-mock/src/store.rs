@@ -67,11 +67,14 @@ pub struct ValidationRule {
     check: Check,
 }
 
+/// A custom check: the field's value (`None` when missing) → whether it is valid.
+type CustomCheck = Arc<dyn Fn(Option<&Value>) -> bool + Send + Sync>;
+
 #[derive(Clone)]
 enum Check {
     Required,
     MaxLength(usize),
-    Custom(Arc<dyn Fn(Option<&Value>) -> bool + Send + Sync>),
+    Custom(CustomCheck),
 }
 
 impl ValidationRule {
