@@ -4,6 +4,7 @@ mod client;
 mod companies;
 mod entities;
 mod errors;
+mod mock;
 mod models;
 mod retries;
 mod settings;
