@@ -223,7 +223,11 @@ impl LogCapture {
 
     /// Makes this the default subscriber of the current thread until the guard drops.
     pub(crate) fn install(&self) -> tracing::subscriber::DefaultGuard {
-        tracing::subscriber::set_default(self.clone())
+        let guard = tracing::subscriber::set_default(self.clone());
+        // Callsites first hit on other threads, before this subscriber existed, may have cached
+        // "not interested"; make every callsite ask again so no event of this test is missed.
+        tracing::callsite::rebuild_interest_cache();
+        guard
     }
 }
 
