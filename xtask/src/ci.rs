@@ -8,6 +8,9 @@ pub(crate) fn run_all() -> Result<(), String> {
     run(cargo().args(["clippy", "--workspace", "--all-targets", "--all-features", "--", "-D", "warnings"]))?;
     // The README's test command, as a new user runs it.
     run(cargo().args(["test", "--workspace"]))?;
+    // The tests behind features that are off by default: the Redis token store (unit, integration and
+    // doc tests; they start their own `redis-server`, which .ci/run installs).
+    run(cargo().args(["test", "-p", "unimicro-auth", "--all-features", "--", "redis"]))?;
     run(cargo()
         .args(["doc", "--workspace", "--no-deps", "--all-features"])
         .env("RUSTDOCFLAGS", "-D warnings"))?;

@@ -66,7 +66,7 @@
 //! No type of this crate prints a token, secret, password, assertion or private key in its `Debug`
 //! or `Display`, and none is logged. [`AccessToken::secret`] is the one way to read a token.
 
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod assertion;
 mod certificate;
@@ -76,6 +76,8 @@ mod discovery;
 mod error;
 mod middleware;
 mod provider;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod secret;
 mod store;
 mod token;
@@ -90,9 +92,15 @@ pub use credentials::{CacheKey, ClientCredentials, ClientCredentialsBuilder, Ret
 pub use error::{Error, OAuthError, Result};
 pub use middleware::{AuthMiddleware, auth_error};
 pub use provider::{RefreshPolicy, TokenProvider, TokenProviderBuilder};
+#[cfg(feature = "redis")]
+pub use redis_store::{RedisTokenStore, RedisTokenStoreBuilder, TokenEncryptionKey};
 pub use secret::{ClientSecret, SecretStyle};
 pub use store::{InMemoryTokenStore, TokenStore};
 pub use token::AccessToken;
 
+/// The Redis client crate [`RedisTokenStore::builder_for_client`] takes, re-exported so versions match.
+#[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
+pub use redis;
 /// The HTTP crates this crate's API exposes, re-exported so versions always match.
 pub use {reqwest, reqwest_middleware};

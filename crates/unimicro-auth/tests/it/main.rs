@@ -5,4 +5,6 @@ mod credentials;
 mod interop;
 mod middleware;
 mod provider;
+#[cfg(feature = "redis")]
+mod redis;
 mod support;
