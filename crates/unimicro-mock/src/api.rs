@@ -132,7 +132,7 @@ fn authenticate(shared: &Shared, request: &Request) -> Option<String> {
     }
     let now = shared.clock.now();
     let exp = jws.time_claim("exp").ok()??;
-    let nbf = jws.time_claim("nbf").ok()?.unwrap_or(exp);
+    let nbf = jws.time_claim("nbf").ok()?.unwrap_or(std::time::UNIX_EPOCH);
     if now >= exp || now < nbf {
         return None;
     }

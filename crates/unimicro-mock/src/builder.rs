@@ -292,7 +292,7 @@ impl MockBuilder {
         self
     }
 
-    /// The lifetime of issued access tokens (`expires_in`; default 3600 s).
+    /// The lifetime of issued access tokens (`expires_in`, whole seconds, at least 1; default 3600 s).
     pub fn token_ttl(mut self, ttl: Duration) -> Self {
         self.token_ttl = ttl;
         self
@@ -325,7 +325,7 @@ impl MockBuilder {
     /// a client with no way to authenticate …), [`Error::InvalidCertificate`], [`Error::KeyGeneration`].
     pub async fn start(self) -> Result<MockUnimicro> {
         let config = |m: String| Err(Error::Config(m));
-        if self.token_ttl.is_zero() {
+        if self.token_ttl < Duration::from_secs(1) {
             return config("the token TTL must be at least one second".into());
         }
         let mut clients = HashMap::new();
