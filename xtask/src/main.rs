@@ -1,5 +1,6 @@
 //! Project automation. Run `cargo xtask help`.
 
+mod bench;
 mod ci;
 mod cmd;
 mod gen_cert;
@@ -11,6 +12,8 @@ const HELP: &str = "\
 cargo xtask <command>
 
 commands:
+  bench      benchmarks of the auth layer and the client against a loopback server (release build;
+             `cargo xtask bench --quick` for a short smoke run); writes target/bench/report.json
   ci         formatting, clippy, tests, docs (and interop when node and npm are present)
   interop    unimicro-auth against oidc-provider (npm) on 127.0.0.1; needs node and npm
              (more arguments go to the test binary: `cargo xtask interop --nocapture`)
@@ -21,6 +24,7 @@ commands:
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
+        Some("bench") => bench::run_bench(&args[1..]),
         Some("ci") => ci::run_all(),
         Some("interop") => interop::run_interop(&args[1..]),
         Some("gen-cert") => gen_cert::run_gen_cert(),
