@@ -4,13 +4,15 @@
 //! hermetic. `cargo xtask interop` installs and starts the server (`interop/server.mjs`) and runs them
 //! with `UNIMICRO_INTEROP_URL` set. The clients they use are registered by that script:
 //!
-//! | client id              | authentication        | registered keys                                  |
-//! |------------------------|-----------------------|--------------------------------------------------|
-//! | `interop-jwks-kid`     | `private_key_jwt`     | the fixtures' keys, the PEM one with `kid` [`KID`] |
-//! | `interop-jwks`         | `private_key_jwt`     | the fixtures' keys, no `kid`                     |
-//! | `interop-refresh`      | `private_key_jwt`     | as `interop-jwks` (its own, for request counts)  |
-//! | `interop-secret-basic` | `client_secret_basic` | [`SECRET`]                                       |
-//! | `interop-secret-post`  | `client_secret_post`  | [`SECRET`]                                       |
+//! | client id              | authentication        | registered                                          |
+//! |------------------------|-----------------------|-----------------------------------------------------|
+//! | `interop-jwks-kid`     | `private_key_jwt`     | the test-only client key as a JWK with `kid` [`KID`] |
+//! | `interop-jwks`         | `private_key_jwt`     | the same key as a JWK without `kid`                 |
+//! | `interop-refresh`      | `private_key_jwt`     | as `interop-jwks` (a client of its own, to count)   |
+//! | `interop-secret-basic` | `client_secret_basic` | [`SECRET`]                                          |
+//! | `interop-secret-post`  | `client_secret_post`  | [`SECRET`]                                          |
+//!
+//! The PEM, modern `.p12` and legacy `.p12` fixtures all hold that one key (`fixtures/README.txt`).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -114,7 +116,8 @@ async fn discovery_through_the_real_document() {
     let token = creds.request_token().await.expect("token through discovery");
     assert_issued_to(&token, "interop-secret-basic", RESOURCE);
 
-    // The same server under another name: its document names 127.0.0.1, so the issuer check fails.
+    // The same server under another name (localhost resolves to 127.0.0.1 too): its document names
+    // 127.0.0.1, so the issuer check fails.
     let other_name = url().replace("127.0.0.1", "localhost");
     let creds = ClientCredentials::builder("interop-secret-basic")
         .client_secret(SECRET)
@@ -274,7 +277,7 @@ async fn invalid_client_and_invalid_scope_are_typed_errors() {
     assert_eq!(claims(token.secret())["scope"], "api:read");
 }
 
-/// One key of a JWKS, as an aws-lc-rs public key for `alg`.
+/// One key of a JWKS: its type and public key bytes (RSA: `n` and `e`; EC P-256: the uncompressed point).
 fn verification_key(jwk: &Value) -> (String, Vec<u8>, Option<Vec<u8>>) {
     let b64 = |name: &str| URL_SAFE_NO_PAD.decode(jwk[name].as_str().unwrap_or_default()).unwrap_or_default();
     match jwk["kty"].as_str() {
