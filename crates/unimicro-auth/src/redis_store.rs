@@ -88,9 +88,10 @@ return 0
 /// # Tokens at rest
 ///
 /// Redis holds **bearer tokens**: whoever can read these keys can call the API as your client until
-/// the tokens expire (an hour, typically). Restrict access to Redis (an ACL user limited to the key
-/// prefix, e.g. `~unimicro-auth:*` with `+get +set +del +eval +evalsha`), use TLS (`rediss://` URLs,
-/// with the `redis-tls` feature) when Redis is not on the same host, and consider
+/// the tokens expire (an hour, typically). Restrict access to Redis: the store needs no more than an ACL
+/// user limited to its key prefix and five commands (`ACL SETUSER fleet on >password ~unimicro-auth:*
+/// -@all +get +set +del +evalsha +script|load`, and `+select` for a database other than 0); use TLS
+/// (`rediss://` URLs, with the `redis-tls` feature) when Redis is not on the same host; and consider
 /// [encrypting the entries](RedisTokenStoreBuilder::encryption_key) with a key the fleet shares:
 /// AES-256-GCM with a random nonce per entry, bound to its cache key. An entry that does not decrypt
 /// (another key, or tampered with) is treated as missing and logged, never trusted.
@@ -100,13 +101,14 @@ return 0
 /// ```no_run
 /// use unimicro_auth::{ClientCredentials, RedisTokenStore, TokenEncryptionKey, TokenProvider};
 ///
-/// # fn run() -> Result<(), unimicro_auth::Error> {
+/// # fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let credentials = ClientCredentials::builder("my-client-id")
 ///     .client_secret("my-secret")
 ///     .authority("https://login.example.com")
 ///     .build()?;
-/// let store = RedisTokenStore::builder("redis://127.0.0.1:6379/0")
-///     .encryption_key(TokenEncryptionKey::from_base64(&std::env::var("TOKEN_KEY").unwrap_or_default())?)
+/// // The same URL, prefix and key in every process of the fleet.
+/// let store = RedisTokenStore::builder(std::env::var("REDIS_URL")?)
+///     .encryption_key(TokenEncryptionKey::from_base64(&std::env::var("TOKEN_ENCRYPTION_KEY")?)?)
 ///     .build()?;
 /// let provider = TokenProvider::builder(credentials).store(store).build()?;
 /// # let _ = provider; Ok(()) }
@@ -157,7 +159,7 @@ impl RedisTokenStore {
             // redis' parse errors name the part that is wrong, never the URL (which may hold a password).
             format!(
                 "the Redis URL is invalid ({e}): give `redis://[[user]:password@]host[:port][/db]`{}",
-                if url.as_ref().starts_with("rediss:") && !cfg!(feature = "redis-tls") {
+                if is_tls_url(url.as_ref()) && !cfg!(feature = "redis-tls") {
                     "; `rediss://` needs the `redis-tls` feature of unimicro-auth"
                 } else {
                     ""
@@ -294,7 +296,8 @@ impl RedisTokenStoreBuilder {
                 clock: self.clock,
                 remove_script: redis::Script::new(REMOVE_SCRIPT),
                 unlock_script: redis::Script::new(UNLOCK_SCRIPT),
-                connection: tokio::sync::Mutex::new(None),
+                connection: Mutex::new(None),
+                connecting: tokio::sync::Mutex::new(()),
                 health: Mutex::new(Health { reachable: true, retry_at: None }),
                 entry_warned: AtomicBool::new(false),
                 local_locks: Mutex::new(HashMap::new()),
@@ -302,6 +305,12 @@ impl RedisTokenStoreBuilder {
             }),
         })
     }
+}
+
+fn is_tls_url(url: &str) -> bool {
+    ["rediss:", "valkeys:"]
+        .iter()
+        .any(|scheme| url.get(..scheme.len()).is_some_and(|s| s.eq_ignore_ascii_case(scheme)))
 }
 
 /// `host:port/db` (or the socket path), without user name or password.
@@ -324,7 +333,9 @@ struct Inner {
     remove_script: redis::Script,
     unlock_script: redis::Script,
     /// The multiplexed connection, made by the first command and dropped after a connection error.
-    connection: tokio::sync::Mutex<Option<MultiplexedConnection>>,
+    connection: Mutex<Option<MultiplexedConnection>>,
+    /// Held while connecting, so that concurrent commands make one connection.
+    connecting: tokio::sync::Mutex<()>,
     health: Mutex<Health>,
     /// Whether an unreadable entry was logged at `warn` (reset when an entry reads again).
     entry_warned: AtomicBool,
@@ -365,13 +376,21 @@ impl Inner {
     }
 
     async fn connection(&self) -> redis::RedisResult<MultiplexedConnection> {
-        let mut slot = self.connection.lock().await;
-        if let Some(connection) = &*slot {
-            return Ok(connection.clone());
+        if let Some(connection) = locked(&self.connection).clone() {
+            return Ok(connection);
+        }
+        let _connecting = self.connecting.lock().await;
+        if let Some(connection) = locked(&self.connection).clone() {
+            return Ok(connection); // made while this command waited
         }
         let connection = self.client.get_multiplexed_async_connection_with_config(&self.config).await?;
-        *slot = Some(connection.clone());
+        *locked(&self.connection) = Some(connection.clone());
         Ok(connection)
+    }
+
+    /// Drops the connection after an error that may have broken it; the next command reconnects.
+    fn disconnect(&self) {
+        *locked(&self.connection) = None;
     }
 
     /// Runs one command on the connection, bounded by the command timeout, and keeps the health state:
@@ -402,12 +421,12 @@ impl Inner {
             }
             Ok(Err(error)) => {
                 if !matches!(error.kind(), redis::ErrorKind::Server(_)) {
-                    *self.connection.lock().await = None;
+                    self.disconnect();
                 }
                 format!("Redis {what} at {} failed: {error}", self.address)
             }
             Err(_) => {
-                *self.connection.lock().await = None;
+                self.disconnect();
                 format!("Redis {what} at {} timed out after {:?}", self.address, self.timeout)
             }
         };
@@ -908,6 +927,12 @@ mod tests {
             bad_url.contains("Redis URL is invalid") && !bad_url.contains("unit-test-redis-password"),
             "{bad_url}"
         );
+        let tls = RedisTokenStore::builder("rediss://127.0.0.1:6390/").build();
+        if cfg!(feature = "redis-tls") {
+            assert!(tls.is_ok());
+        } else {
+            assert!(tls.unwrap_err().to_string().contains("needs the `redis-tls` feature"));
+        }
         assert!(err(RedisTokenStore::builder(url).key_prefix("")).contains("prefix is empty"));
         assert!(
             err(RedisTokenStore::builder(url).command_timeout(Duration::ZERO)).contains("command timeout")

@@ -43,11 +43,18 @@ struct RedisServer {
     child: Option<Child>,
     port: u16,
     dir: PathBuf,
+    /// Whether it serves TLS only, with `server.crt` and `server.key` from its directory.
+    tls: bool,
 }
 
 impl RedisServer {
     /// Starts one, or returns `None` (saying so) when no `redis-server` binary is installed.
     fn start(test: &str) -> Option<Self> {
+        Self::start_with(test, |_| false)
+    }
+
+    /// Starts one after `prepare` wrote files into its directory; TLS only if `prepare` says so.
+    fn start_with(test: &str, prepare: impl FnOnce(&std::path::Path) -> bool) -> Option<Self> {
         let probe = Command::new("redis-server").arg("--version").output();
         if probe.as_ref().is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
             // Straight to stderr, which the test harness does not capture, so the skip is always seen.
@@ -61,7 +68,8 @@ impl RedisServer {
         probe.expect("`redis-server --version` runs");
         let dir = std::env::temp_dir().join(format!("unimicro-auth-redis-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).expect("temporary directory for redis-server");
-        let mut server = Self { child: None, port: 0, dir };
+        let tls = prepare(&dir);
+        let mut server = Self { child: None, port: 0, dir, tls };
         for _ in 0..5 {
             server.port = free_port();
             if server.launch() {
@@ -73,10 +81,26 @@ impl RedisServer {
 
     /// Starts redis-server on `self.port`; whether it answers PING within 5 s.
     fn launch(&mut self) -> bool {
+        let port = self.port.to_string();
+        let (plain_port, tls_port) = if self.tls { ("0", port.as_str()) } else { (port.as_str(), "0") };
+        let file = |name: &str| self.dir.join(name).to_string_lossy().into_owned();
+        let tls_args = match self.tls {
+            true => vec![
+                "--tls-cert-file".to_owned(),
+                file("server.crt"),
+                "--tls-key-file".to_owned(),
+                file("server.key"),
+                "--tls-auth-clients".to_owned(),
+                "no".to_owned(),
+            ],
+            false => vec![],
+        };
         let child = Command::new("redis-server")
             .args([
                 "--port",
-                &self.port.to_string(),
+                plain_port,
+                "--tls-port",
+                tls_port,
                 "--bind",
                 "127.0.0.1",
                 "--save",
@@ -86,6 +110,7 @@ impl RedisServer {
             ])
             .arg("--dir")
             .arg(&self.dir)
+            .args(tls_args)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -108,6 +133,9 @@ impl RedisServer {
     fn pings(&self) -> bool {
         use std::io::{Read as _, Write as _};
         let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) else { return false };
+        if self.tls {
+            return true; // listening is enough: the tests' own TLS connections check the rest
+        }
         let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
         let mut reply = [0; 7];
         stream.write_all(b"PING\r\n").is_ok()
@@ -621,4 +649,93 @@ async fn entries_expire_with_the_token_are_removed_only_if_unchanged_and_can_be_
 fn clock_now(clock: &ManualClock) -> std::time::SystemTime {
     use unimicro_auth::Clock as _;
     clock.now()
+}
+
+/// `rediss://` through rustls (the `redis-tls` feature; no OpenSSL): a store on a TLS-only Redis whose
+/// certificate is issued by a test CA, given as the root.
+#[cfg(feature = "redis-tls")]
+#[tokio::test(flavor = "current_thread")]
+async fn rediss_works_through_rustls() {
+    use unimicro_auth::redis::{Client, TlsCertificates};
+    let mut ca_pem = String::new();
+    let Some(redis) = RedisServer::start_with("rediss_works_through_rustls", |dir| {
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca.distinguished_name.push(rcgen::DnType::CommonName, "test-only Redis CA");
+        ca_pem = ca.self_signed(&ca_key).unwrap().pem();
+        let server_key = rcgen::KeyPair::generate().unwrap();
+        let server = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
+            .unwrap()
+            .signed_by(&server_key, &rcgen::Issuer::new(ca, ca_key))
+            .unwrap();
+        std::fs::write(dir.join("server.crt"), server.pem()).unwrap();
+        std::fs::write(dir.join("server.key"), server_key.serialize_pem()).unwrap();
+        true
+    }) else {
+        return;
+    };
+    let url = format!("rediss://127.0.0.1:{}/0", redis.port);
+    let clock = ManualClock::starting_now();
+    let key = credentials("http://127.0.0.1:9/connect/token", Some(&clock)).cache_key();
+    let now = clock_now(&clock);
+    let token = AccessToken::new("test-only-tls-token", "Bearer", now, now + Duration::from_secs(60), vec![]);
+
+    let client = Client::build_with_tls(
+        url.as_str(),
+        TlsCertificates { client_tls: None, root_cert: Some(ca_pem.into()) },
+    )
+    .unwrap();
+    let store = RedisTokenStore::builder_for_client(client).clock(clock.clone()).build().unwrap();
+    store.put(&key, &token).await.expect("put over TLS");
+    assert!(store.get(&key).await.unwrap().expect("stored").same_token(&token));
+
+    // Without the test CA, the server's certificate is refused: a store error, not a panic.
+    let untrusting = RedisTokenStore::builder(&url).clock(clock.clone()).build().unwrap();
+    let err = untrusting.get(&key).await.unwrap_err();
+    assert!(matches!(err, unimicro_auth::Error::Store(_)), "{err}");
+}
+
+/// The ACL the store's docs recommend is all it needs: a user limited to the key prefix and five commands.
+#[tokio::test(flavor = "current_thread")]
+async fn a_least_privilege_acl_user_is_enough() {
+    let Some(redis) = RedisServer::start("a_least_privilege_acl_user_is_enough") else { return };
+    let mut raw = redis.raw().await;
+    let _: () = unimicro_auth::redis::cmd("ACL")
+        .arg("SETUSER")
+        .arg("fleet")
+        .arg("on")
+        .arg(">test-only-acl-password")
+        .arg("resetkeys")
+        .arg("~acl-fleet:*")
+        .arg("resetchannels")
+        .arg("-@all")
+        .arg(&["+get", "+set", "+del", "+evalsha", "+script|load"][..])
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    let clock = ManualClock::starting_now();
+    let key = credentials("http://127.0.0.1:9/connect/token", Some(&clock)).cache_key();
+    let now = clock_now(&clock);
+    let token = AccessToken::new("test-only-acl-token", "Bearer", now, now + Duration::from_secs(60), vec![]);
+    let url = format!("redis://fleet:test-only-acl-password@127.0.0.1:{}/0", redis.port);
+    let store = RedisTokenStore::builder(url).key_prefix("acl-fleet:").clock(clock.clone()).build().unwrap();
+
+    store.put(&key, &token).await.expect("SET");
+    assert!(store.get(&key).await.expect("GET").expect("stored").same_token(&token));
+    assert!(store.lock(&key).await.expect("SET NX"));
+    store.unlock(&key).await.expect("EVALSHA, after SCRIPT LOAD");
+    store.remove(&key, &token).await.expect("EVALSHA");
+    assert!(store.get(&key).await.unwrap().is_none());
+    assert_no_secrets("the store's Debug", &format!("{store:?}"), &["test-only-acl-password"]);
+
+    // Outside its prefix, the same user is refused: the ACL is what limits it.
+    let outside =
+        RedisTokenStore::builder(format!("redis://fleet:test-only-acl-password@127.0.0.1:{}/0", redis.port))
+            .clock(clock.clone())
+            .build()
+            .unwrap();
+    let err = outside.put(&key, &token).await.unwrap_err();
+    assert!(err.to_string().contains("NOPERM") || err.to_string().contains("permission"), "{err}");
+    assert_no_secrets("the error", &err.to_string(), &["test-only-acl-password", "test-only-acl-token"]);
 }
