@@ -63,7 +63,7 @@
 //! One [`Error`] type: the API's error answers with status, message, validation messages and raw
 //! body; token failures; transport failures; decode failures naming the JSON path; invalid input.
 
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod builder;
 mod client;

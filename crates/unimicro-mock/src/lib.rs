@@ -79,7 +79,7 @@
 //! [`ManualClock`](unimicro_auth::ManualClock) makes "the token expired" a test without waiting).
 //! Client assertions are checked against real time, since clients sign them with real time.
 
-#![cfg_attr(docsrs, feature(doc_auto_cfg))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod api;
 mod builder;
