@@ -161,9 +161,9 @@ impl Target {
     pub fn from_env() -> Result<Self, BoxError> {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let need = |name: &str| var(name).ok_or_else(|| format!("{name} is not set"));
-        let environment = match var("UNIMICRO_ENV").as_deref() {
+        let environment = match var("UNIMICRO_ENV").map(|e| e.to_ascii_lowercase()).as_deref() {
             Some("test") => Environment::Test,
-            Some("production") => Environment::Production,
+            Some("production" | "prod") => Environment::Production,
             Some(other) => return Err(format!("UNIMICRO_ENV is `{other}`: use test or production").into()),
             None => Environment::custom(need("UNIMICRO_API_URL")?, need("UNIMICRO_AUTHORITY")?)?,
         };
