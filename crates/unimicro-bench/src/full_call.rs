@@ -8,7 +8,7 @@
 //! `CompanySettings` type (taking the first element of the array), so the
 //! two differ only in what the SDK does around the request, authentication included.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http::header::{ACCEPT, AUTHORIZATION};
 use unimicro_api::{Client, CompanySettings, Environment};
@@ -16,7 +16,7 @@ use unimicro_api::{Client, CompanySettings, Environment};
 use crate::compare::{Plan, Variant, compare, cpu_ratio, median_round_ratio, op};
 use crate::overhead::check_correct;
 use crate::report::{Kind, Section};
-use crate::server::{COMPANY_KEY, Server, ServerConfig};
+use crate::server::{COMPANY_KEY, Server, ServerConfig, settings_array};
 use crate::support::{read_ok, static_authorization};
 
 const TARGET: f64 = 0.95;
@@ -104,6 +104,13 @@ async fn measure(plan: Plan, s: &mut Section) -> Result<(), String> {
         s.info("CPU-time ratio SDK / hand-written (per request, whole process)", format!("{cpu:.3}"));
         s.set("cpu_ratio", cpu);
     }
+    let (plain_us, with_path_us) = decode_cost()?;
+    s.info(
+        "decoding the body alone, one thread: serde_json / serde_path_to_error",
+        format!("{plain_us:.1} / {with_path_us:.1} µs"),
+    );
+    s.set("decode_us_serde_json", plain_us);
+    s.set("decode_us_serde_path_to_error", with_path_us);
     check_correct(s, &server, &outcomes, tokens_before);
     s.note(
         "the SDK side includes authentication (cached token); the hand-written side sends a static header",
@@ -113,4 +120,30 @@ async fn measure(plan: Plan, s: &mut Section) -> Result<(), String> {
     s.set("ratio_median_of_rounds", ratio);
     s.set("ratio_of_totals", aggregate);
     Ok(())
+}
+
+/// Microseconds to decode the settings body into `Vec<CompanySettings>` with plain `serde_json` and
+/// through `serde_path_to_error` (as the SDK does, to name the failing JSON path), alternating.
+fn decode_cost() -> Result<(f64, f64), String> {
+    const N: u32 = 2_000;
+    let body = settings_array();
+    let (mut plain, mut with_path) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..5 {
+        let start = Instant::now();
+        for _ in 0..N {
+            let v: Vec<CompanySettings> = serde_json::from_str(&body).map_err(|e| e.to_string())?;
+            std::hint::black_box(v);
+        }
+        plain += start.elapsed();
+        let start = Instant::now();
+        for _ in 0..N {
+            let mut de = serde_json::Deserializer::from_str(&body);
+            let v: Vec<CompanySettings> =
+                serde_path_to_error::deserialize(&mut de).map_err(|e| e.to_string())?;
+            std::hint::black_box(v);
+        }
+        with_path += start.elapsed();
+    }
+    let per = |d: Duration| d.as_secs_f64() * 1e6 / f64::from(N * 5);
+    Ok((per(plain), per(with_path)))
 }

@@ -30,6 +30,11 @@ pub(crate) const COMPANY_KEY: &str = "6d2f4a38-1b7e-4c3e-9a55-2f1c0b9e7d41";
 
 const SETTINGS: &str = r#"{"ID":1,"CompanyName":"Benk AS","OrganizationNumber":"999888777","WebAddress":"https://benk.example","GLN":null,"BaseCurrencyCodeID":1,"CompanyTypeID":1,"CompanyRegistered":true,"TaxMandatory":true,"TaxMandatoryType":3,"TaxableFromDate":null,"AccountingLockedDate":"2023-12-31","VatLockedDate":"2023-12-31","OfficeMunicipalityNo":"0301","Localization":"nb-NO","LogoFileID":null,"DefaultAddressID":1,"DefaultEmailID":1,"DefaultPhoneID":1,"CompanyBankAccountID":2,"CustomerCreditDays":14,"RoundingType":"Normal","RoundingNumberOfDecimals":2,"ShowNumberOfDecimals":2,"StatusCode":null,"CreatedAt":"2019-03-01T10:15:00Z","CreatedBy":"6e0f","UpdatedAt":"2024-05-02T08:00:00.123+02:00","UpdatedBy":"6e0f","Deleted":false,"_createguid":null,"CustomValues":{}}"#;
 
+/// The body of `GET /api/biz/companysettings`: an array of one settings object.
+pub(crate) fn settings_array() -> String {
+    format!("[{SETTINGS}]")
+}
+
 /// How the token endpoint behaves.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ServerConfig {
@@ -94,7 +99,7 @@ impl Server {
             bad_requests: AtomicU64::new(0),
             tokens: RwLock::new(Vec::new()),
             token_calls: Mutex::new(Vec::new()),
-            settings_array: Bytes::from(format!("[{SETTINGS}]")),
+            settings_array: Bytes::from(settings_array()),
             settings_object: Bytes::from_static(SETTINGS.as_bytes()),
         });
         let task = tokio::spawn(accept(listener, state.clone()));
