@@ -144,12 +144,16 @@ pub(crate) fn table(sections: &[Section]) -> String {
     out
 }
 
-/// Where the report goes: `$CARGO_TARGET_DIR/bench/report.json`, else `<workspace>/target/bench/report.json`.
+/// Where the report goes: `bench/report.json` in `$CARGO_TARGET_DIR`, else in the target directory
+/// this binary runs from (`target/release/unimicro-bench` → `target/`), else `<workspace>/target`.
 pub(crate) fn report_path() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| {
-        let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-        manifest.ancestors().nth(2).unwrap_or(manifest).join("target")
-    });
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .or_else(|| Some(std::env::current_exe().ok()?.parent()?.parent()?.to_path_buf()))
+        .unwrap_or_else(|| {
+            let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+            manifest.ancestors().nth(2).unwrap_or(manifest).join("target")
+        });
     target.join("bench").join("report.json")
 }
 
