@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use aws_lc_rs::signature::{self, UnparsedPublicKey};
@@ -223,11 +223,16 @@ impl LogCapture {
 
     /// Makes this the default subscriber of the current thread until the guard drops.
     pub(crate) fn install(&self) -> tracing::subscriber::DefaultGuard {
-        let guard = tracing::subscriber::set_default(self.clone());
-        // Callsites first hit on other threads, before this subscriber existed, may have cached
-        // "not interested"; make every callsite ask again so no event of this test is missed.
-        tracing::callsite::rebuild_interest_cache();
-        guard
+        // tracing caches, per callsite and for every thread, whether any subscriber is interested.
+        // While a single subscriber is registered, a callsite first reached on another thread (a test
+        // without a capture) is cached as "never" from that thread's view, and this capture would miss
+        // its events. With a second subscriber registered for good, every callsite is asked of all
+        // registered subscribers, this one included. (Registering a subscriber, as `set_default` does,
+        // rebuilds the cache of the callsites reached before it.)
+        static KEEP_TWO_REGISTERED: OnceLock<tracing::Dispatch> = OnceLock::new();
+        KEEP_TWO_REGISTERED
+            .get_or_init(|| tracing::Dispatch::new(tracing::subscriber::NoSubscriber::default()));
+        tracing::subscriber::set_default(self.clone())
     }
 }
 
@@ -276,3 +281,17 @@ pub(crate) fn assert_no_secrets(what: &str, text: &str, secrets: &[&str]) {
 
 /// A short timeout for the few tests that wait on the network.
 pub(crate) const SHORT: Duration = Duration::from_millis(300);
+
+#[test]
+fn a_log_capture_sees_events_at_callsites_another_thread_reached_first() {
+    fn log() {
+        tracing::info!("reached on two threads");
+    }
+    let logs = LogCapture::default();
+    let _guard = logs.install();
+    // Another thread, with no capture, is the first to reach the callsite (tracing then caches
+    // whether anyone is interested in it).
+    std::thread::spawn(log).join().unwrap();
+    log();
+    assert_eq!(logs.text().matches("reached on two threads").count(), 1, "{}", logs.text());
+}
