@@ -3,6 +3,52 @@
 use super::business_model::{business_model, new_create_guid};
 use crate::{Address, BankAccount, Email, Phone};
 
+/// The constructor and contact-data setters of an entity whose name and contact data live in
+/// `info`, a [`BusinessRelation`] (customers, suppliers): written once for all of them.
+macro_rules! with_business_relation {
+    ($name:ident, $what:literal) => {
+        impl $name {
+            #[doc = concat!("A new ", $what, " named `name`: its `Info` is a new ")]
+            #[doc = "[`BusinessRelation`](crate::BusinessRelation) (with a `_createguid`)."]
+            pub fn new(name: impl Into<String>) -> Self {
+                Self { info: Some($crate::BusinessRelation::new(name)), ..Self::default() }
+            }
+
+            fn info_mut(&mut self) -> &mut $crate::BusinessRelation {
+                self.info.get_or_insert_with(|| $crate::BusinessRelation::default().with_create_guid())
+            }
+
+            /// Sets the default e-mail address (`Info.DefaultEmail`, a new e-mail record).
+            #[must_use]
+            pub fn with_email(mut self, address: impl Into<String>) -> Self {
+                self.info_mut().default_email = Some($crate::models::customer::new_email(address.into()));
+                self
+            }
+
+            /// Sets the default phone number (`Info.DefaultPhone`, a new phone record).
+            #[must_use]
+            pub fn with_phone(mut self, number: impl Into<String>) -> Self {
+                self.info_mut().default_phone = Some($crate::models::customer::new_phone(number.into()));
+                self
+            }
+
+            /// Sets the invoice address (`Info.InvoiceAddress`); a new address (ID 0) is marked with a
+            /// `_createguid` if it has none.
+            #[must_use]
+            pub fn with_invoice_address(mut self, address: $crate::Address) -> Self {
+                self.info_mut().invoice_address = Some($crate::models::customer::mark_address(address));
+                self
+            }
+
+            #[doc = concat!("The ", $what, "'s name (`Info.Name`), if `Info` was expanded.")]
+            pub fn name(&self) -> Option<&str> {
+                self.info.as_ref()?.name.as_deref()
+            }
+        }
+    };
+}
+pub(crate) use with_business_relation;
+
 business_model! {
     /// A customer (`/api/biz/customers`).
     ///
@@ -55,43 +101,7 @@ business_model! {
     }
 }
 
-impl Customer {
-    /// A new customer named `name`: its `Info` is a new [`BusinessRelation`] (with a `_createguid`).
-    pub fn new(name: impl Into<String>) -> Self {
-        Self { info: Some(BusinessRelation::new(name)), ..Self::default() }
-    }
-
-    fn info_mut(&mut self) -> &mut BusinessRelation {
-        self.info.get_or_insert_with(|| BusinessRelation::default().with_create_guid())
-    }
-
-    /// Sets the default e-mail address (`Info.DefaultEmail`, a new e-mail record).
-    #[must_use]
-    pub fn with_email(mut self, address: impl Into<String>) -> Self {
-        self.info_mut().default_email = Some(new_email(address.into()));
-        self
-    }
-
-    /// Sets the default phone number (`Info.DefaultPhone`, a new phone record).
-    #[must_use]
-    pub fn with_phone(mut self, number: impl Into<String>) -> Self {
-        self.info_mut().default_phone = Some(new_phone(number.into()));
-        self
-    }
-
-    /// Sets the invoice address (`Info.InvoiceAddress`); a new address (ID 0) is marked with a
-    /// `_createguid` if it has none.
-    #[must_use]
-    pub fn with_invoice_address(mut self, address: Address) -> Self {
-        self.info_mut().invoice_address = Some(mark_address(address));
-        self
-    }
-
-    /// The customer's name (`Info.Name`), if `Info` was expanded.
-    pub fn name(&self) -> Option<&str> {
-        self.info.as_ref()?.name.as_deref()
-    }
-}
+with_business_relation!(Customer, "customer");
 
 business_model! {
     /// The name and contact data of a customer, supplier or contact (`/api/biz/business-relations`;

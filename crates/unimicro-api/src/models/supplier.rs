@@ -1,8 +1,8 @@
 //! `Supplier` (`/api/biz/suppliers`).
 
 use super::business_model::business_model;
-use super::customer::{mark_address, new_email, new_phone};
-use crate::{Address, BusinessRelation};
+use super::customer::with_business_relation;
+use crate::BusinessRelation;
 
 business_model! {
     /// A supplier (`/api/biz/suppliers`).
@@ -37,40 +37,33 @@ business_model! {
     }
 }
 
-impl Supplier {
-    /// A new supplier named `name`: its `Info` is a new [`BusinessRelation`] (with a `_createguid`).
-    pub fn new(name: impl Into<String>) -> Self {
-        Self { info: Some(BusinessRelation::new(name)), ..Self::default() }
-    }
+with_business_relation!(Supplier, "supplier");
 
-    fn info_mut(&mut self) -> &mut BusinessRelation {
-        self.info.get_or_insert_with(|| BusinessRelation::default().with_create_guid())
-    }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Address;
 
-    /// Sets the default e-mail address (`Info.DefaultEmail`, a new e-mail record).
-    #[must_use]
-    pub fn with_email(mut self, address: impl Into<String>) -> Self {
-        self.info_mut().default_email = Some(new_email(address.into()));
-        self
-    }
-
-    /// Sets the default phone number (`Info.DefaultPhone`, a new phone record).
-    #[must_use]
-    pub fn with_phone(mut self, number: impl Into<String>) -> Self {
-        self.info_mut().default_phone = Some(new_phone(number.into()));
-        self
-    }
-
-    /// Sets the invoice address (`Info.InvoiceAddress`); a new address (ID 0) is marked with a
-    /// `_createguid` if it has none.
-    #[must_use]
-    pub fn with_invoice_address(mut self, address: Address) -> Self {
-        self.info_mut().invoice_address = Some(mark_address(address));
-        self
-    }
-
-    /// The supplier's name (`Info.Name`), if `Info` was expanded.
-    pub fn name(&self) -> Option<&str> {
-        self.info.as_ref()?.name.as_deref()
+    #[test]
+    fn contact_setters_fill_a_new_info() {
+        let address = Address { id: 0, city: Some("Bergen".into()), ..Address::default() };
+        let supplier = Supplier::new("Leverandør AS")
+            .with_email("faktura@leverandor.no")
+            .with_phone("+47 55 00 00 00")
+            .with_invoice_address(address);
+        assert_eq!(supplier.name(), Some("Leverandør AS"));
+        let info = supplier.info.as_ref().unwrap();
+        assert!(info.create_guid.is_some());
+        let email = info.default_email.as_ref().unwrap();
+        assert_eq!(email.email_address.as_deref(), Some("faktura@leverandor.no"));
+        assert!(email.create_guid.is_some());
+        assert_eq!(info.default_phone.as_ref().unwrap().number.as_deref(), Some("+47 55 00 00 00"));
+        let invoice_address = info.invoice_address.as_ref().unwrap();
+        assert_eq!(invoice_address.city.as_deref(), Some("Bergen"));
+        assert!(invoice_address.create_guid.is_some());
+        // Setters on a supplier without `Info` make one, marked as new.
+        let bare = Supplier::default().with_phone("1");
+        assert!(bare.info.as_ref().unwrap().create_guid.is_some());
+        assert_eq!(bare.name(), None);
     }
 }
