@@ -146,8 +146,7 @@ impl GetCompanySettings<'_> {
             self.company.request(Method::GET, &["api", "biz", "companysettings"])?.query(&self.query);
         let answer = self.company.client.execute(request).await?;
         // The collection answers an array of one; a single object is accepted too.
-        let is_array = answer.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[');
-        if !is_array {
+        if !answer.is_json_array() {
             return answer.json();
         }
         let list: Vec<CompanySettings> = decode(answer.status, &answer.body)?;

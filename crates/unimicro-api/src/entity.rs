@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::DecodeError;
 use crate::filter::field_problem;
-use crate::request::{Answer, ApiRequest, QueryParams, decode};
+use crate::request::{ApiRequest, QueryParams, extend_non_blank};
 use crate::{CompanyHandler, CompanySettings, Error, Filter, Result};
 
 /// A business entity reachable at `/api/biz/{ROUTE}`.
@@ -196,23 +196,6 @@ fn check_orderby(items: &[String]) -> Result<()> {
     Ok(())
 }
 
-fn push_list<I, S>(list: &mut Vec<String>, items: I)
-where
-    I: IntoIterator<Item = S>,
-    S: Into<String>,
-{
-    list.extend(items.into_iter().map(Into::into).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()));
-}
-
-/// Decodes an answer, reading an empty body as JSON `null`.
-fn decode_lenient<R: DeserializeOwned>(answer: &Answer) -> Result<R> {
-    if answer.body.iter().all(u8::is_ascii_whitespace) {
-        decode(answer.status, b"null")
-    } else {
-        answer.json()
-    }
-}
-
 /// Lists records of an entity: `GET /api/biz/{route}` with query options.
 ///
 /// Made by [`CompanyHandler::list`]. `.await` (or [`send`](Self::send)) returns one answer — the
@@ -268,7 +251,7 @@ impl<'c, T: Entity> ListEntities<'c, T> {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        push_list(&mut self.orderby, fields);
+        extend_non_blank(&mut self.orderby, fields);
         self
     }
 
@@ -540,7 +523,7 @@ impl<'c, T: Entity> CreateEntity<'c, T> {
     /// [`Error::Auth`]; [`Error::Transport`]; [`Error::Decode`].
     pub async fn send(self) -> Result<T> {
         let mut request = self.company.request(Method::POST, &["api", "biz", T::ROUTE])?;
-        request = with_body(request, self.body?);
+        request = request.json_body(self.body?);
         request.retry_post = self.retry;
         self.company.client().send_json(request).await
     }
@@ -552,12 +535,6 @@ impl<'c, T: Entity> std::future::IntoFuture for CreateEntity<'c, T> {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
-}
-
-fn with_body(mut request: ApiRequest, body: Vec<u8>) -> ApiRequest {
-    request.headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
-    request.body = Some(body);
-    request
 }
 
 /// Replaces a record: `PUT /api/biz/{route}/{id}`.
@@ -590,8 +567,8 @@ impl<'c, T: Entity> UpdateEntity<'c, T> {
         })?;
         let id_text = id.to_string();
         let request = self.company.request(Method::PUT, &["api", "biz", T::ROUTE, &id_text])?;
-        let answer = self.company.client().execute(with_body(request, self.body?)).await?;
-        if answer.body.iter().all(u8::is_ascii_whitespace) {
+        let answer = self.company.client().execute(request.json_body(self.body?)).await?;
+        if answer.is_blank() {
             return self.company.get::<T>(id).send().await;
         }
         answer.json()
@@ -680,11 +657,11 @@ impl<'c, R: DeserializeOwned + Send + 'static> EntityAction<'c, R> {
         let query = QueryParams { other: self.params, ..QueryParams::default() };
         let mut request = self.company.request(self.method, &segments)?.query(&query);
         if let Some(body) = self.body {
-            request = with_body(request, body?);
+            request = request.json_body(body?);
         }
         request.retry_post = self.retry;
         let answer = self.company.client().execute(request).await?;
-        decode_lenient(&answer)
+        answer.json_or_null()
     }
 }
 

@@ -102,17 +102,10 @@ impl RawRequest<'_> {
         if let Some(body) = self.body {
             let body =
                 body.map_err(|e| Error::InvalidInput(format!("could not serialize the body as JSON: {e}")))?;
-            request
-                .headers
-                .insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
-            request.body = Some(body);
+            request = request.json_body(body);
         }
         request.retry_post = self.retry;
-        let answer = self.company.client().execute(request).await?;
-        if answer.body.iter().all(u8::is_ascii_whitespace) {
-            return Ok(Value::Null);
-        }
-        answer.json()
+        self.company.client().execute(request).await?.json_or_null()
     }
 }
 

@@ -28,14 +28,11 @@ impl ApiRequest {
         self
     }
 
-    /// Serializes `body` as the JSON body.
-    #[allow(dead_code)] // used by the entity layer
-    pub(crate) fn json<T: serde::Serialize + ?Sized>(mut self, body: &T) -> Result<Self> {
-        let bytes = serde_json::to_vec(body)
-            .map_err(|e| Error::InvalidInput(format!("could not serialize the request body: {e}")))?;
+    /// Sends `body`, already serialized JSON, as the body.
+    pub(crate) fn json_body(mut self, body: Vec<u8>) -> Self {
         self.headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        self.body = Some(bytes);
-        Ok(self)
+        self.body = Some(body);
+        self
     }
 }
 
@@ -43,7 +40,6 @@ impl ApiRequest {
 #[derive(Debug)]
 pub(crate) struct Answer {
     pub(crate) status: StatusCode,
-    #[allow(dead_code)] // read by the entity layer
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
 }
@@ -52,6 +48,21 @@ impl Answer {
     /// Decodes the body as JSON into `T`, naming the JSON path on failure.
     pub(crate) fn json<T: DeserializeOwned>(&self) -> Result<T> {
         decode(self.status, &self.body)
+    }
+
+    /// Whether the body is empty (or only white space).
+    pub(crate) fn is_blank(&self) -> bool {
+        self.body.iter().all(u8::is_ascii_whitespace)
+    }
+
+    /// Whether the body is a JSON array (its first character other than white space is `[`).
+    pub(crate) fn is_json_array(&self) -> bool {
+        self.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
+    }
+
+    /// As [`json`](Self::json), reading an empty body as JSON `null`.
+    pub(crate) fn json_or_null<T: DeserializeOwned>(&self) -> Result<T> {
+        if self.is_blank() { decode(self.status, b"null") } else { self.json() }
     }
 }
 
@@ -186,7 +197,8 @@ impl QueryParams {
     }
 }
 
-fn extend_non_blank<I, S>(list: &mut Vec<String>, items: I)
+/// Adds `items`, trimmed; blank ones are skipped.
+pub(crate) fn extend_non_blank<I, S>(list: &mut Vec<String>, items: I)
 where
     I: IntoIterator<Item = S>,
     S: Into<String>,

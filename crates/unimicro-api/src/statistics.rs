@@ -239,8 +239,7 @@ struct Wrapped<R> {
 
 /// The rows of a statistics answer: a bare array, or the `Data` of `{Success, Message, Data}`.
 fn read_rows<R: DeserializeOwned>(answer: &Answer, method: Method, url: url::Url) -> Result<Vec<R>> {
-    let first = answer.body.iter().find(|b| !b.is_ascii_whitespace());
-    if first == Some(&b'[') {
+    if answer.is_json_array() {
         return answer.json();
     }
     let head: Head = answer.json()?;
