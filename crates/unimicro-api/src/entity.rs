@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::DecodeError;
 use crate::filter::field_problem;
-use crate::request::{ApiRequest, QueryParams, extend_non_blank};
+use crate::request::{ApiRequest, QueryParams, extend_non_blank, into_future};
 use crate::{CompanyHandler, CompanySettings, Error, Filter, Result};
 
 /// A business entity reachable at `/api/biz/{ROUTE}`.
@@ -431,13 +431,7 @@ impl<T: Entity> Paging<'_, T> {
     }
 }
 
-impl<'c, T: Entity> std::future::IntoFuture for ListEntities<'c, T> {
-    type Output = Result<Vec<T>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send + 'c>>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+into_future!(ListEntities<'c, T> => Vec<T> where T: Entity);
 
 /// Gets one record: `GET /api/biz/{route}/{id}`.
 ///
@@ -486,13 +480,7 @@ impl<'c, T: Entity> GetEntity<'c, T> {
     }
 }
 
-impl<'c, T: Entity> std::future::IntoFuture for GetEntity<'c, T> {
-    type Output = Result<T>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send + 'c>>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+into_future!(GetEntity<'c, T> => T where T: Entity);
 
 /// Creates a record: `POST /api/biz/{route}`.
 ///
@@ -529,13 +517,7 @@ impl<'c, T: Entity> CreateEntity<'c, T> {
     }
 }
 
-impl<'c, T: Entity> std::future::IntoFuture for CreateEntity<'c, T> {
-    type Output = Result<T>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send + 'c>>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+into_future!(CreateEntity<'c, T> => T where T: Entity);
 
 /// Replaces a record: `PUT /api/biz/{route}/{id}`.
 ///
@@ -575,13 +557,7 @@ impl<'c, T: Entity> UpdateEntity<'c, T> {
     }
 }
 
-impl<'c, T: Entity> std::future::IntoFuture for UpdateEntity<'c, T> {
-    type Output = Result<T>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send + 'c>>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+into_future!(UpdateEntity<'c, T> => T where T: Entity);
 
 /// Deletes a record: `DELETE /api/biz/{route}/{id}`.
 ///
@@ -607,7 +583,7 @@ impl DeleteEntity<'_> {
     }
 }
 
-crate::request::into_future!(DeleteEntity<'c> => ());
+into_future!(DeleteEntity<'c> => ());
 
 /// Calls an action: `{method} /api/biz/{route}[/{id}]?action={name}[&param=…]`.
 ///
@@ -665,13 +641,7 @@ impl<'c, R: DeserializeOwned + Send + 'static> EntityAction<'c, R> {
     }
 }
 
-impl<'c, R: DeserializeOwned + Send + 'static> std::future::IntoFuture for EntityAction<'c, R> {
-    type Output = Result<R>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send + 'c>>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+into_future!(EntityAction<'c, R> => R where R: DeserializeOwned + Send + 'static);
 
 #[cfg(test)]
 mod tests {

@@ -207,10 +207,24 @@ where
 }
 
 /// Implements `IntoFuture` for a request value with an `async fn send(self) -> Result<T>`, so that
-/// `.await` on the value sends it.
+/// `.await` on the value sends it: `into_future!(ListCompanies<'a> => Vec<Company>)`, or for a
+/// generic request `into_future!(GetEntity<'c, T> => T where T: Entity)`.
 macro_rules! into_future {
     ($request:ident<$lt:lifetime> => $output:ty) => {
         impl<$lt> ::std::future::IntoFuture for $request<$lt> {
+            type Output = $crate::Result<$output>;
+            type IntoFuture =
+                ::std::pin::Pin<Box<dyn ::std::future::Future<Output = Self::Output> + Send + $lt>>;
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.send())
+            }
+        }
+    };
+    ($request:ident<$lt:lifetime, $param:ident> => $output:ty where $($bounds:tt)+) => {
+        impl<$lt, $param> ::std::future::IntoFuture for $request<$lt, $param>
+        where
+            $($bounds)+
+        {
             type Output = $crate::Result<$output>;
             type IntoFuture =
                 ::std::pin::Pin<Box<dyn ::std::future::Future<Output = Self::Output> + Send + $lt>>;

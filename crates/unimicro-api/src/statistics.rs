@@ -8,7 +8,7 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::{Map, Value};
 
 use crate::error::{ApiError, DecodeError};
-use crate::request::{Answer, QueryParams, decode};
+use crate::request::{Answer, QueryParams, decode, into_future};
 use crate::{CompanyHandler, Error, Filter, Result};
 
 /// A row of a statistics answer, when no type is given: column alias → value.
@@ -215,13 +215,7 @@ impl<'c, R: DeserializeOwned + Send + 'static> Statistics<'c, R> {
     }
 }
 
-impl<'c, R: DeserializeOwned + Send + 'static> std::future::IntoFuture for Statistics<'c, R> {
-    type Output = Result<Vec<R>>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send + 'c>>;
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+into_future!(Statistics<'c, R> => Vec<R> where R: DeserializeOwned + Send + 'static);
 
 #[derive(Deserialize)]
 struct Head {
