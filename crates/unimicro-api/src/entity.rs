@@ -217,10 +217,7 @@ pub struct ListEntities<'c, T> {
 impl<'c, T: Entity> ListEntities<'c, T> {
     /// Only records matching `filter` (`filter=`); a second call combines both with `and`.
     pub fn filter(mut self, filter: Filter) -> Self {
-        self.filter = Some(match self.filter.take() {
-            Some(existing) => existing.and(filter),
-            None => filter,
-        });
+        self.filter = Filter::all(self.filter.take().into_iter().chain([filter]));
         self
     }
 
@@ -283,18 +280,9 @@ impl<'c, T: Entity> ListEntities<'c, T> {
         check_paths("expand", &self.query.expand)?;
         check_orderby(orderby)?;
         let mut query = self.query.clone();
-        if let Some(filter) = &self.filter {
-            query.other.push(("filter".into(), filter.render_checked()?));
-        }
-        if !orderby.is_empty() {
-            query.other.push(("orderby".into(), orderby.join(",")));
-        }
-        if let Some(top) = top {
-            query.other.push(("top".into(), top.to_string()));
-        }
-        if let Some(skip) = skip {
-            query.other.push(("skip".into(), skip.to_string()));
-        }
+        query.add_filter(self.filter.as_ref())?;
+        query.add_list("orderby", orderby);
+        query.add_top_skip(top, skip);
         Ok(self.company.request(Method::GET, &["api", "biz", T::ROUTE])?.query(&query))
     }
 

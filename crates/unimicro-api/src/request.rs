@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::error::{ApiError, DecodeError, MAX_ERROR_BODY};
-use crate::{Client, Error, Result};
+use crate::{Client, Error, Filter, Result};
 
 /// A request about to be sent: what handlers build and [`Client::execute`] sends.
 #[derive(Debug)]
@@ -179,6 +179,33 @@ impl QueryParams {
         extend_non_blank(&mut self.expand, navigations);
     }
 
+    /// Adds `name=a,b,…` unless `items` is empty.
+    pub(crate) fn add_list(&mut self, name: &str, items: &[String]) {
+        if !items.is_empty() {
+            self.other.push((name.into(), items.join(",")));
+        }
+    }
+
+    /// Adds `filter=`, checked and rendered, when there is a filter.
+    ///
+    /// # Errors
+    /// [`Error::InvalidInput`] naming the filter's first problem.
+    pub(crate) fn add_filter(&mut self, filter: Option<&Filter>) -> Result<()> {
+        if let Some(filter) = filter {
+            self.other.push(("filter".into(), filter.render_checked()?));
+        }
+        Ok(())
+    }
+
+    /// Adds `top=` and `skip=`, each when set.
+    pub(crate) fn add_top_skip(&mut self, top: Option<u32>, skip: Option<u32>) {
+        for (name, value) in [("top", top), ("skip", skip)] {
+            if let Some(value) = value {
+                self.other.push((name.into(), value.to_string()));
+            }
+        }
+    }
+
     /// Writes the parameters into `url`'s query (percent-encoded).
     pub(crate) fn apply(&self, url: &mut Url) {
         if self.select.is_empty() && self.expand.is_empty() && self.other.is_empty() {
@@ -259,6 +286,27 @@ mod tests {
         let mut bare = Url::parse("https://api.test/x").unwrap();
         QueryParams::default().apply(&mut bare);
         assert_eq!(bare.query(), None);
+    }
+
+    #[test]
+    fn lists_filter_top_and_skip_are_added_only_when_set() {
+        let mut q = QueryParams::default();
+        q.add_list("orderby", &[]);
+        q.add_filter(None).unwrap();
+        q.add_top_skip(None, None);
+        assert!(q.other.is_empty(), "{q:?}");
+        q.add_filter(Some(&Filter::eq("Name", "A"))).unwrap();
+        q.add_list("orderby", &["ID".into(), "Name desc".into()]);
+        q.add_top_skip(Some(10), Some(0));
+        let pairs: Vec<(&str, &str)> = q.other.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        assert_eq!(
+            pairs,
+            [("filter", "Name eq 'A'"), ("orderby", "ID,Name desc"), ("top", "10"), ("skip", "0")]
+        );
+        q.add_top_skip(None, Some(5));
+        assert_eq!(q.other.last(), Some(&("skip".into(), "5".into())));
+        let e = q.add_filter(Some(&Filter::eq("Name eq", 1))).unwrap_err();
+        assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
     }
 
     #[test]

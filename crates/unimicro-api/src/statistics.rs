@@ -104,10 +104,7 @@ impl<'c, R: DeserializeOwned + Send + 'static> Statistics<'c, R> {
 
     /// Only rows matching `filter` (`filter=`); a second call combines both with `and`.
     pub fn filter(mut self, filter: Filter) -> Self {
-        self.filter = Some(match self.filter.take() {
-            Some(existing) => existing.and(filter),
-            None => filter,
-        });
+        self.filter = Filter::all(self.filter.take().into_iter().chain([filter]));
         self
     }
 
@@ -192,21 +189,11 @@ impl<'c, R: DeserializeOwned + Send + 'static> Statistics<'c, R> {
         }
         let mut query = QueryParams::default();
         query.other.push(("model".into(), self.model.clone()));
-        let lists = [("select", &self.select), ("expand", &self.expand), ("orderby", &self.orderby)];
-        for (name, items) in lists {
-            if !items.is_empty() {
-                query.other.push((name.into(), items.join(",")));
-            }
-        }
-        if let Some(filter) = &self.filter {
-            query.other.push(("filter".into(), filter.render_checked()?));
-        }
-        if let Some(top) = self.top {
-            query.other.push(("top".into(), top.to_string()));
-        }
-        if let Some(skip) = self.skip {
-            query.other.push(("skip".into(), skip.to_string()));
-        }
+        query.add_list("select", &self.select);
+        query.add_list("expand", &self.expand);
+        query.add_list("orderby", &self.orderby);
+        query.add_filter(self.filter.as_ref())?;
+        query.add_top_skip(self.top, self.skip);
         let request = self.company.request(Method::GET, &["api", "statistics"])?.query(&query);
         let (method, url) = (request.method.clone(), request.url.clone());
         let answer = self.company.client().execute(request).await?;
