@@ -14,10 +14,18 @@ use unimicro_auth::{AuthMiddleware, Error, ManualClock, TokenProvider, auth_erro
 use wiremock::matchers::{body_json, header as has_header, method, path};
 use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 
-use crate::provider::{CLIENT_SECRET, PAST_HARD, TOKEN_PATH, clock, credentials, hits, issues, refuses};
-use crate::support::{assert_no_secrets, mount_catch_all};
+use crate::provider::{
+    CLIENT_SECRET, PAST_HARD, clock, issues, provider, refuses, server_with, token_requests,
+    unused_credentials,
+};
+use crate::support::assert_no_secrets;
 
 const API_PATH: &str = "/api/thing";
+
+/// The API's URL on `server`.
+fn api_url(server: &MockServer) -> String {
+    format!("{}{API_PATH}", server.uri())
+}
 
 /// An API answering `status` to requests carrying `token`.
 fn api(token: &str, status: u16) -> Mock {
@@ -26,24 +34,31 @@ fn api(token: &str, status: u16) -> Mock {
         .respond_with(ResponseTemplate::new(status))
 }
 
-fn provider(server: &MockServer, clock: &ManualClock) -> TokenProvider {
-    TokenProvider::new(credentials(server, clock))
+/// An API answering 200 to any request.
+fn api_ok() -> Mock {
+    Mock::given(path(API_PATH)).respond_with(ResponseTemplate::new(200))
 }
 
 fn client(auth: AuthMiddleware) -> ClientWithMiddleware {
     ClientBuilder::new(reqwest::Client::new()).with(auth).build()
 }
 
+/// The middleware over a provider of `server`'s tokens, allowed to send them to `server` only.
 fn auth_for(server: &MockServer, clock: &ManualClock) -> AuthMiddleware {
     AuthMiddleware::new(provider(server, clock)).allow_origin(server.uri()).expect("loopback http is allowed")
 }
 
-/// The `Authorization` headers the server received on `at`, in order (`None` when absent).
-async fn authorizations(server: &MockServer, at: &str) -> Vec<Option<String>> {
+/// A client with the middleware of [`auth_for`] and nothing else.
+fn client_for(server: &MockServer) -> ClientWithMiddleware {
+    client(auth_for(server, &clock()))
+}
+
+/// The `Authorization` headers of the API requests `server` received, in order (`None` when absent).
+async fn authorizations(server: &MockServer) -> Vec<Option<String>> {
     let requests = server.received_requests().await.unwrap_or_default();
     requests
         .iter()
-        .filter(|r| r.url.path() == at)
+        .filter(|r| r.url.path() == API_PATH)
         .map(|r| r.headers.get("authorization").map(|v| v.to_str().unwrap().to_owned()))
         .collect()
 }
@@ -73,19 +88,15 @@ fn the_middleware_is_send_sync_clone() {
 
 #[tokio::test]
 async fn requests_to_an_allowed_origin_carry_the_cached_token_in_a_sensitive_header() {
-    let server = MockServer::start().await;
-    issues("tok-1").expect(1).mount(&server).await;
-    api("tok-1", 200).expect(3).mount(&server).await;
-    mount_catch_all(&server).await;
-    let clock = clock();
+    let server = server_with([issues("tok-1").expect(1), api("tok-1", 200).expect(3)]).await;
     let probe = Probe::default();
     let client = ClientBuilder::new(reqwest::Client::new())
-        .with(auth_for(&server, &clock))
+        .with(auth_for(&server, &clock()))
         .with(probe.clone())
         .build();
 
     for _ in 0..3 {
-        let response = client.get(format!("{}{API_PATH}", server.uri())).send().await.unwrap();
+        let response = client.get(api_url(&server)).send().await.unwrap();
         assert_eq!(response.status(), StatusCode::OK);
     }
     assert_eq!(*probe.0.lock().unwrap(), [Some(true); 3], "the header is there and marked sensitive");
@@ -94,38 +105,27 @@ async fn requests_to_an_allowed_origin_carry_the_cached_token_in_a_sensitive_hea
 
 #[tokio::test]
 async fn a_caller_set_authorization_is_left_alone() {
-    let server = MockServer::start().await;
-    Mock::given(path(API_PATH))
+    // No token endpoint: the catch-all fails the test if a token is requested.
+    let server = server_with([Mock::given(path(API_PATH))
         .and(has_header("authorization", "Basic dXNlcjpwYXNz"))
         .respond_with(ResponseTemplate::new(200))
-        .expect(1)
-        .mount(&server)
-        .await;
-    mount_catch_all(&server).await; // and so no token request
-    let clock = clock();
-    let client = client(auth_for(&server, &clock));
+        .expect(1)])
+    .await;
+    let client = client_for(&server);
 
-    let response = client
-        .get(format!("{}{API_PATH}", server.uri()))
-        .header("Authorization", "Basic dXNlcjpwYXNz")
-        .send()
-        .await
-        .unwrap();
+    let response =
+        client.get(api_url(&server)).header("Authorization", "Basic dXNlcjpwYXNz").send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     server.verify().await;
 }
 
 #[tokio::test]
 async fn requests_to_other_origins_carry_no_authorization() {
-    let server = MockServer::start().await;
+    let server = server_with([issues("tok-1").expect(1), api("tok-1", 200).expect(2)]).await;
     let other = MockServer::start().await;
-    issues("tok-1").expect(1).mount(&server).await;
-    api("tok-1", 200).expect(2).mount(&server).await;
-    Mock::given(path(API_PATH)).respond_with(ResponseTemplate::new(200)).expect(2).mount(&other).await;
-    mount_catch_all(&server).await;
-    let clock = clock();
+    api_ok().expect(2).mount(&other).await;
     // Allowed by a base URL with a path: only its origin counts.
-    let auth = AuthMiddleware::new(provider(&server, &clock))
+    let auth = AuthMiddleware::new(provider(&server, &clock()))
         .allow_origin(format!("{}/api/", server.uri()))
         .unwrap()
         .allow_origin(server.uri())
@@ -133,12 +133,12 @@ async fn requests_to_other_origins_carry_no_authorization() {
     assert_eq!(format!("{auth:?}").matches("http://127.0.0.1").count(), 1, "one origin: {auth:?}");
     let client = client(auth);
 
-    for url in [&server, &other, &server, &other].map(|s| format!("{}{API_PATH}", s.uri())) {
+    for url in [&server, &other, &server, &other].map(api_url) {
         assert_eq!(client.get(url).send().await.unwrap().status(), StatusCode::OK);
     }
-    assert_eq!(authorizations(&other, API_PATH).await, [None, None], "the other origin got no token");
+    assert_eq!(authorizations(&other).await, [None, None], "the other origin got no token");
     assert_eq!(
-        authorizations(&server, API_PATH).await,
+        authorizations(&server).await,
         [Some("Bearer tok-1".to_owned()), Some("Bearer tok-1".to_owned())]
     );
     server.verify().await;
@@ -147,13 +147,7 @@ async fn requests_to_other_origins_carry_no_authorization() {
 
 #[test]
 fn bad_origins_are_clear_configuration_errors() {
-    let clock = clock();
-    let credentials = unimicro_auth::ClientCredentials::builder("c")
-        .client_secret("s")
-        .token_endpoint("https://login.example.test/connect/token")
-        .clock(clock)
-        .build()
-        .unwrap();
+    let credentials = unused_credentials();
     let auth = || AuthMiddleware::new(TokenProvider::new(credentials.clone()));
     let cases = [
         ("http://api.example.com", "plain http"),
@@ -177,71 +171,59 @@ fn bad_origins_are_clear_configuration_errors() {
 
 #[tokio::test]
 async fn a_token_never_travels_over_plain_http_to_a_non_loopback_host() {
-    let server = MockServer::start().await;
-    Mock::given(path(API_PATH)).respond_with(ResponseTemplate::new(200)).expect(1).mount(&server).await;
-    mount_catch_all(&server).await; // and so no token request
-    let clock = clock();
+    let server = server_with([api_ok().expect(1)]).await; // the catch-all: no token request
     let port = server.address().port();
     // `api.example.test` resolves to the local server, but by its name it is not a loopback host.
     let http = reqwest::Client::builder().resolve("api.example.test", *server.address()).build().unwrap();
-    let auth = AuthMiddleware::new(provider(&server, &clock))
+    let auth = AuthMiddleware::new(provider(&server, &clock()))
         .allow_origin(format!("https://api.example.test:{port}"))
         .unwrap();
     let client = ClientBuilder::new(http).with(auth).build();
 
     let response = client.get(format!("http://api.example.test:{port}{API_PATH}")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(authorizations(&server, API_PATH).await, [None]);
+    assert_eq!(authorizations(&server).await, [None]);
     server.verify().await;
 }
 
 #[tokio::test]
 async fn a_401_causes_one_refresh_and_one_replay_with_the_body() {
-    let server = MockServer::start().await;
-    issues("tok-1").up_to_n_times(1).expect(1).mount(&server).await;
-    issues("tok-2").expect(1).mount(&server).await;
-    api("tok-1", 401).expect(1).mount(&server).await;
-    Mock::given(method("POST"))
-        .and(path(API_PATH))
-        .and(has_header("authorization", "Bearer tok-2"))
-        .and(body_json(json!({"name": "replayed"})))
-        .respond_with(ResponseTemplate::new(200))
-        .expect(1)
-        .mount(&server)
-        .await;
-    mount_catch_all(&server).await;
-    let clock = clock();
-    let client = client(auth_for(&server, &clock));
+    let server = server_with([
+        issues("tok-1").up_to_n_times(1).expect(1),
+        issues("tok-2").expect(1),
+        api("tok-1", 401).expect(1),
+        Mock::given(method("POST"))
+            .and(path(API_PATH))
+            .and(has_header("authorization", "Bearer tok-2"))
+            .and(body_json(json!({"name": "replayed"})))
+            .respond_with(ResponseTemplate::new(200))
+            .expect(1),
+    ])
+    .await;
+    let client = client_for(&server);
 
-    let response = client
-        .post(format!("{}{API_PATH}", server.uri()))
-        .json(&json!({"name": "replayed"}))
-        .send()
-        .await
-        .unwrap();
+    let response = client.post(api_url(&server)).json(&json!({"name": "replayed"})).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     server.verify().await;
 }
 
 #[tokio::test]
 async fn a_second_401_is_returned_as_it_is() {
-    let server = MockServer::start().await;
-    issues("tok-1").up_to_n_times(1).expect(1).mount(&server).await;
-    issues("tok-2").expect(1).mount(&server).await;
-    Mock::given(path(API_PATH))
-        .respond_with(ResponseTemplate::new(401).set_body_string("revoked"))
-        .expect(2)
-        .mount(&server)
-        .await;
-    mount_catch_all(&server).await;
-    let clock = clock();
-    let client = client(auth_for(&server, &clock));
+    let server = server_with([
+        issues("tok-1").up_to_n_times(1).expect(1),
+        issues("tok-2").expect(1),
+        Mock::given(path(API_PATH))
+            .respond_with(ResponseTemplate::new(401).set_body_string("revoked"))
+            .expect(2),
+    ])
+    .await;
+    let client = client_for(&server);
 
-    let response = client.get(format!("{}{API_PATH}", server.uri())).send().await.unwrap();
+    let response = client.get(api_url(&server)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(response.text().await.unwrap(), "revoked");
     assert_eq!(
-        authorizations(&server, API_PATH).await,
+        authorizations(&server).await,
         [Some("Bearer tok-1".to_owned()), Some("Bearer tok-2".to_owned())],
         "exactly one replay, with the new token"
     );
@@ -250,47 +232,41 @@ async fn a_second_401_is_returned_as_it_is() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_burst_of_401s_for_one_token_causes_one_refresh() {
-    let server = MockServer::start().await;
-    issues("tok-1").up_to_n_times(1).expect(1).mount(&server).await;
-    issues("tok-2").expect(1).mount(&server).await;
-    // Slow 401s: every request has been sent with tok-1 before the first 401 comes back.
-    Mock::given(path(API_PATH))
-        .and(has_header("authorization", "Bearer tok-1"))
-        .respond_with(ResponseTemplate::new(401).set_delay(Duration::from_millis(300)))
-        .expect(100)
-        .mount(&server)
-        .await;
-    api("tok-2", 200).expect(100).mount(&server).await;
-    mount_catch_all(&server).await;
-    let clock = clock();
-    let auth = auth_for(&server, &clock);
+    let server = server_with([
+        issues("tok-1").up_to_n_times(1).expect(1),
+        issues("tok-2").expect(1),
+        // Slow 401s: every request has been sent with tok-1 before the first 401 comes back.
+        Mock::given(path(API_PATH))
+            .and(has_header("authorization", "Bearer tok-1"))
+            .respond_with(ResponseTemplate::new(401).set_delay(Duration::from_millis(300)))
+            .expect(100),
+        api("tok-2", 200).expect(100),
+    ])
+    .await;
+    let auth = auth_for(&server, &clock());
     auth.provider().token().await.unwrap();
     let client = client(auth);
 
     let tasks: Vec<_> = (0..100)
         .map(|_| {
             let client = client.clone();
-            let url = format!("{}{API_PATH}", server.uri());
+            let url = api_url(&server);
             tokio::spawn(async move { client.get(url).send().await.unwrap().status() })
         })
         .collect();
     for task in tasks {
         assert_eq!(task.await.unwrap(), StatusCode::OK);
     }
-    assert_eq!(hits(&server, TOKEN_PATH).await, 2, "one token, then one refresh");
+    assert_eq!(token_requests(&server).await, 2, "one token, then one refresh");
     server.verify().await;
 }
 
 #[tokio::test]
 async fn without_a_token_the_request_is_not_sent_and_the_error_can_be_read() {
-    let server = MockServer::start().await;
-    refuses(401, "invalid_client").expect(1).mount(&server).await;
-    Mock::given(path(API_PATH)).respond_with(ResponseTemplate::new(200)).expect(0).mount(&server).await;
-    mount_catch_all(&server).await;
-    let clock = clock();
-    let client = client(auth_for(&server, &clock));
+    let server = server_with([refuses(401, "invalid_client").expect(1), api_ok().expect(0)]).await;
+    let client = client_for(&server);
 
-    let error = client.get(format!("{}{API_PATH}", server.uri())).send().await.unwrap_err();
+    let error = client.get(api_url(&server)).send().await.unwrap_err();
     let reqwest_middleware::Error::Middleware(inner) = &error else {
         panic!("not a middleware error: {error:?}")
     };
@@ -307,15 +283,15 @@ async fn without_a_token_the_request_is_not_sent_and_the_error_can_be_read() {
 
 #[tokio::test]
 async fn when_no_new_token_can_be_got_after_a_401_the_replay_is_not_sent() {
-    let server = MockServer::start().await;
-    issues("tok-1").up_to_n_times(1).expect(1).mount(&server).await;
-    refuses(400, "invalid_client").expect(1).mount(&server).await;
-    api("tok-1", 401).expect(1).mount(&server).await;
-    mount_catch_all(&server).await;
-    let clock = clock();
-    let client = client(auth_for(&server, &clock));
+    let server = server_with([
+        issues("tok-1").up_to_n_times(1).expect(1),
+        refuses(400, "invalid_client").expect(1),
+        api("tok-1", 401).expect(1),
+    ])
+    .await;
+    let client = client_for(&server);
 
-    let error = client.get(format!("{}{API_PATH}", server.uri())).send().await.unwrap_err();
+    let error = client.get(api_url(&server)).send().await.unwrap_err();
     assert_eq!(auth_error(&error).and_then(|e| e.oauth()).map(|e| e.code()), Some("invalid_client"));
     server.verify().await;
 }
@@ -346,29 +322,28 @@ fn retrying(auth: AuthMiddleware) -> ClientWithMiddleware {
 
 #[tokio::test]
 async fn stacked_inside_reqwest_retry_each_attempt_gets_a_current_token() {
-    let server = MockServer::start().await;
-    issues("tok-1").up_to_n_times(1).expect(1).mount(&server).await;
-    issues("tok-2").expect(1).mount(&server).await;
     let clock = clock();
-    // The first attempt fails with 503 and takes so long that tok-1 is past its hard point.
-    Mock::given(path(API_PATH))
-        .and(has_header("authorization", "Bearer tok-1"))
-        .respond_with(AdvanceClock {
-            clock: clock.clone(),
-            by: PAST_HARD,
-            response: ResponseTemplate::new(503),
-        })
-        .expect(1)
-        .mount(&server)
-        .await;
-    api("tok-2", 200).expect(1).mount(&server).await;
-    mount_catch_all(&server).await;
+    let server = server_with([
+        issues("tok-1").up_to_n_times(1).expect(1),
+        issues("tok-2").expect(1),
+        // The first attempt fails with 503 and takes so long that tok-1 is past its hard point.
+        Mock::given(path(API_PATH))
+            .and(has_header("authorization", "Bearer tok-1"))
+            .respond_with(AdvanceClock {
+                clock: clock.clone(),
+                by: PAST_HARD,
+                response: ResponseTemplate::new(503),
+            })
+            .expect(1),
+        api("tok-2", 200).expect(1),
+    ])
+    .await;
     let client = retrying(auth_for(&server, &clock));
 
-    let response = client.get(format!("{}{API_PATH}", server.uri())).send().await.unwrap();
+    let response = client.get(api_url(&server)).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(
-        authorizations(&server, API_PATH).await,
+        authorizations(&server).await,
         [Some("Bearer tok-1".to_owned()), Some("Bearer tok-2".to_owned())]
     );
     server.verify().await;
@@ -376,13 +351,10 @@ async fn stacked_inside_reqwest_retry_each_attempt_gets_a_current_token() {
 
 #[tokio::test]
 async fn an_auth_error_is_found_through_reqwest_retry() {
-    let server = MockServer::start().await;
-    refuses(401, "invalid_client").expect(1).mount(&server).await;
-    mount_catch_all(&server).await; // and so the API is never called
-    let clock = clock();
-    let client = retrying(auth_for(&server, &clock));
+    let server = server_with([refuses(401, "invalid_client").expect(1)]).await; // and the catch-all: no API call
+    let client = retrying(auth_for(&server, &clock()));
 
-    let error = client.get(format!("{}{API_PATH}", server.uri())).send().await.unwrap_err();
+    let error = client.get(api_url(&server)).send().await.unwrap_err();
     let found = auth_error(&error).unwrap_or_else(|| panic!("no auth error in {error:?}"));
     assert_eq!(found.oauth().map(|e| e.code()), Some("invalid_client"));
     assert!(!found.is_transient(), "a permanent error is not retried");
@@ -391,10 +363,8 @@ async fn an_auth_error_is_found_through_reqwest_retry() {
 
 #[tokio::test]
 async fn debug_output_holds_no_token() {
-    let server = MockServer::start().await;
-    issues("tok-debug-secret").expect(1).mount(&server).await;
-    let clock = clock();
-    let auth = auth_for(&server, &clock);
+    let server = server_with([issues("tok-debug-secret").expect(1)]).await;
+    let auth = auth_for(&server, &clock());
     auth.provider().token().await.unwrap();
     let debug = format!("{auth:?} {auth:#?}");
     assert_no_secrets("AuthMiddleware's Debug", &debug, &["tok-debug-secret", CLIENT_SECRET]);

@@ -10,13 +10,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::json;
 use tokio::sync::Notify;
 use unimicro_auth::{
-    AccessToken, CacheKey, ClientCredentials, Error, InMemoryTokenStore, ManualClock, RetryPolicy,
-    TokenProvider, TokenStore,
+    AccessToken, CacheKey, ClientCredentials, Clock as _, Error, InMemoryTokenStore, ManualClock,
+    RetryPolicy, TokenProvider, TokenStore,
 };
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{LogCapture, assert_no_secrets, mount_catch_all, token_response};
+use crate::support::{LogCapture, assert_no_secrets, mount_catch_all, token_response, until};
 
 pub(crate) const TOKEN_PATH: &str = "/connect/token";
 pub(crate) const CLIENT_ID: &str = "test-client";
@@ -47,42 +47,86 @@ pub(crate) fn credentials(server: &MockServer, clock: &ManualClock) -> ClientCre
         .expect("test credentials")
 }
 
+/// Credentials for tests that only build things and never request a token.
+pub(crate) fn unused_credentials() -> ClientCredentials {
+    ClientCredentials::builder("c")
+        .client_secret("s")
+        .token_endpoint("https://login.example.test/connect/token")
+        .build()
+        .expect("test credentials")
+}
+
+/// A provider with the default settings over [`credentials`].
+pub(crate) fn provider(server: &MockServer, clock: &ManualClock) -> TokenProvider {
+    TokenProvider::new(credentials(server, clock))
+}
+
+/// A provider over [`credentials`] that shares its tokens through `store`.
+fn provider_with_store(server: &MockServer, clock: &ManualClock, store: impl TokenStore) -> TokenProvider {
+    TokenProvider::builder(credentials(server, clock)).store(store).build().expect("provider")
+}
+
+/// A server with `mocks`, mounted in this order (the first that matches and is not used up answers),
+/// and the catch-all. (A scoped mock must be mounted before the catch-all: see
+/// `a_failing_background_refresh_keeps_serving_the_valid_token_and_backs_off`.)
+pub(crate) async fn server_with(mocks: impl IntoIterator<Item = Mock>) -> MockServer {
+    let server = MockServer::start().await;
+    for mock in mocks {
+        mock.mount(&server).await;
+    }
+    mount_catch_all(&server).await;
+    server
+}
+
+/// The token endpoint, answering `response`.
+pub(crate) fn token_endpoint(response: ResponseTemplate) -> Mock {
+    Mock::given(method("POST")).and(path(TOKEN_PATH)).respond_with(response)
+}
+
 /// A token endpoint answering `token`, valid 3600 s.
 pub(crate) fn issues(token: &str) -> Mock {
-    Mock::given(method("POST")).and(path(TOKEN_PATH)).respond_with(token_response(token, json!(3600)))
+    token_endpoint(token_response(token, json!(3600)))
+}
+
+/// A token endpoint answering `token`, valid 3600 s, after `delay` (real time).
+fn issues_after(delay: Duration, token: &str) -> Mock {
+    token_endpoint(token_response(token, json!(3600)).set_delay(delay))
 }
 
 /// A token endpoint answering an RFC 6749 error.
 pub(crate) fn refuses(status: u16, code: &str) -> Mock {
-    Mock::given(method("POST")).and(path(TOKEN_PATH)).respond_with(
+    token_endpoint(
         ResponseTemplate::new(status)
             .set_body_json(json!({"error": code, "error_description": "refused by the test"})),
     )
 }
 
-/// How many requests `server` received on `path`.
-pub(crate) async fn hits(server: &MockServer, at: &str) -> usize {
-    server.received_requests().await.unwrap_or_default().iter().filter(|r| r.url.path() == at).count()
+/// How many token requests `server` received.
+pub(crate) async fn token_requests(server: &MockServer) -> usize {
+    server.received_requests().await.unwrap_or_default().iter().filter(|r| r.url.path() == TOKEN_PATH).count()
 }
 
-/// Waits (for real, polling, at most 5 s) until `check` holds: for work the code under test does in
-/// its own tasks. Time in the code under test is the `ManualClock`; this only waits for progress.
-pub(crate) async fn until<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..500 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
+/// `callers` concurrent `token()` calls, each in a task of its own and all started before any is
+/// awaited: what each got.
+async fn concurrent_tokens(
+    provider: &TokenProvider,
+    callers: usize,
+) -> Vec<unimicro_auth::Result<AccessToken>> {
+    let tasks: Vec<_> = (0..callers)
+        .map(|_| {
+            let provider = provider.clone();
+            tokio::spawn(async move { provider.token().await })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(callers);
+    for task in tasks {
+        results.push(task.await.expect("a token() task panicked"));
     }
-    panic!("timed out waiting until {what}");
+    results
 }
 
 /// Gives tasks the code under test may have started a real chance to run (to show they did not).
-pub(crate) async fn settle() {
+async fn settle() {
     for _ in 0..10 {
         tokio::task::yield_now().await;
     }
@@ -98,11 +142,7 @@ fn provider_and_store_are_send_sync_clone_and_futures_are_send() {
     assert_send_sync_clone::<InMemoryTokenStore>();
     // Never awaited: only their types are checked. A future that is not `Send` cannot be spawned on
     // a multi-threaded runtime nor used in reqwest-middleware.
-    let credentials = ClientCredentials::builder("c")
-        .client_secret("s")
-        .token_endpoint("https://login.example.test/token")
-        .build()
-        .unwrap();
+    let credentials = unused_credentials();
     let provider = TokenProvider::new(credentials.clone());
     assert_send(&credentials.request_token());
     assert_send(&provider.token());
@@ -112,42 +152,25 @@ fn provider_and_store_are_send_sync_clone_and_futures_are_send() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_thousand_concurrent_callers_on_a_cold_cache_make_one_request() {
-    let server = MockServer::start().await;
     // The delay keeps the request open while the callers pile up.
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .respond_with(token_response("tok-cold", json!(3600)).set_delay(Duration::from_millis(200)))
-        .expect(1)
-        .mount(&server)
-        .await;
-    mount_catch_all(&server).await;
-    let clock = clock();
-    let provider = TokenProvider::new(credentials(&server, &clock));
+    let server = server_with([issues_after(Duration::from_millis(200), "tok-cold").expect(1)]).await;
+    let provider = provider(&server, &clock());
 
-    let tasks: Vec<_> = (0..1000)
-        .map(|_| {
-            let provider = provider.clone();
-            tokio::spawn(async move { provider.token().await })
-        })
-        .collect();
-    for task in tasks {
-        let token = task.await.unwrap().expect("every caller gets the token");
-        assert_eq!(token.secret(), "tok-cold");
+    for token in concurrent_tokens(&provider, 1000).await {
+        assert_eq!(token.expect("every caller gets the token").secret(), "tok-cold");
     }
-    assert_eq!(hits(&server, TOKEN_PATH).await, 1);
+    assert_eq!(token_requests(&server).await, 1);
     server.verify().await;
 }
 
 #[tokio::test]
 async fn the_cached_token_is_served_without_requests_until_the_soft_point() {
-    let server = MockServer::start().await;
-    issues("tok-1").expect(1).mount(&server).await;
-    mount_catch_all(&server).await;
+    let server = server_with([issues("tok-1").expect(1)]).await;
     let clock = clock();
-    let provider = TokenProvider::new(credentials(&server, &clock));
+    let provider = provider(&server, &clock);
 
     let first = provider.token().await.unwrap();
-    assert_eq!(first.expires_at(), clock_now(&clock) + Duration::from_secs(3600));
+    assert_eq!(first.expires_at(), clock.now() + Duration::from_secs(3600));
     for step in [Duration::from_secs(1), BEFORE_SOFT - Duration::from_secs(1)] {
         clock.advance(step);
         for _ in 0..10 {
@@ -155,29 +178,20 @@ async fn the_cached_token_is_served_without_requests_until_the_soft_point() {
         }
     }
     settle().await;
-    assert_eq!(hits(&server, TOKEN_PATH).await, 1, "no refresh may start before the soft point");
+    assert_eq!(token_requests(&server).await, 1, "no refresh may start before the soft point");
     server.verify().await;
-}
-
-fn clock_now(clock: &ManualClock) -> SystemTime {
-    use unimicro_auth::Clock as _;
-    clock.now()
 }
 
 #[tokio::test]
 async fn past_the_soft_point_callers_get_the_old_token_at_once_and_one_refresh_runs() {
-    let server = MockServer::start().await;
-    issues("tok-1").up_to_n_times(1).expect(1).mount(&server).await;
-    // The refresh answers slowly: callers must not wait for it.
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .respond_with(token_response("tok-2", json!(3600)).set_delay(Duration::from_millis(500)))
-        .expect(1)
-        .mount(&server)
-        .await;
-    mount_catch_all(&server).await;
+    let server = server_with([
+        issues("tok-1").up_to_n_times(1).expect(1),
+        // The refresh answers slowly: callers must not wait for it.
+        issues_after(Duration::from_millis(500), "tok-2").expect(1),
+    ])
+    .await;
     let clock = clock();
-    let provider = TokenProvider::new(credentials(&server, &clock));
+    let provider = provider(&server, &clock);
     assert_eq!(provider.token().await.unwrap().secret(), "tok-1");
 
     clock.advance(PAST_SOFT);
@@ -190,64 +204,45 @@ async fn past_the_soft_point_callers_get_the_old_token_at_once_and_one_refresh_r
     }
     until("the refreshed token is served", || async { provider.token().await.unwrap().secret() == "tok-2" })
         .await;
-    assert_eq!(hits(&server, TOKEN_PATH).await, 2, "exactly one refresh");
+    assert_eq!(token_requests(&server).await, 2, "exactly one refresh");
     server.verify().await;
 }
 
 #[tokio::test]
 async fn past_the_hard_point_callers_wait_for_the_new_token() {
-    let server = MockServer::start().await;
-    issues("tok-1").up_to_n_times(1).expect(1).mount(&server).await;
-    issues("tok-2").expect(1).mount(&server).await;
-    mount_catch_all(&server).await;
+    let server = server_with([issues("tok-1").up_to_n_times(1).expect(1), issues("tok-2").expect(1)]).await;
     let clock = clock();
-    let provider = TokenProvider::new(credentials(&server, &clock));
+    let provider = provider(&server, &clock);
     assert_eq!(provider.token().await.unwrap().secret(), "tok-1");
 
     clock.advance(PAST_HARD);
     // Still valid for 29 s, but too close to expiry to hand out.
-    let tasks: Vec<_> = (0..20)
-        .map(|_| {
-            let provider = provider.clone();
-            tokio::spawn(async move { provider.token().await.unwrap().secret().to_owned() })
-        })
-        .collect();
-    for task in tasks {
-        assert_eq!(task.await.unwrap(), "tok-2");
+    for token in concurrent_tokens(&provider, 20).await {
+        assert_eq!(token.unwrap().secret(), "tok-2");
     }
     server.verify().await;
 }
 
 #[tokio::test]
 async fn past_expiry_with_the_server_down_callers_get_the_error_with_its_kind() {
-    let server = MockServer::start().await;
-    issues("tok-1").up_to_n_times(1).expect(1).mount(&server).await;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .respond_with(ResponseTemplate::new(503).set_delay(Duration::from_millis(100)))
-        .expect(2)
-        .mount(&server)
-        .await;
-    mount_catch_all(&server).await;
+    let server = server_with([
+        issues("tok-1").up_to_n_times(1).expect(1),
+        token_endpoint(ResponseTemplate::new(503).set_delay(Duration::from_millis(100))).expect(2),
+    ])
+    .await;
     let clock = clock();
-    let provider = TokenProvider::new(credentials(&server, &clock));
+    let provider = provider(&server, &clock);
     provider.token().await.unwrap();
 
     clock.advance(PAST_EXPIRY);
     // Concurrent callers share one failed request and all get its error.
-    let tasks: Vec<_> = (0..20)
-        .map(|_| {
-            let provider = provider.clone();
-            tokio::spawn(async move { provider.token().await })
-        })
-        .collect();
-    for task in tasks {
-        let error = task.await.unwrap().expect_err("no valid token and the server is down");
+    for result in concurrent_tokens(&provider, 20).await {
+        let error = result.expect_err("no valid token and the server is down");
         assert!(error.is_transient(), "{error}");
         assert_eq!(error.status().map(|s| s.as_u16()), Some(503), "{error}");
         assert!(matches!(error, Error::UnexpectedResponse { .. }), "{error:?}");
     }
-    assert_eq!(hits(&server, TOKEN_PATH).await, 2);
+    assert_eq!(token_requests(&server).await, 2);
     // A transient error has no cooldown: the next call tries again.
     let error = provider.token().await.unwrap_err();
     assert!(error.is_transient());
@@ -258,15 +253,12 @@ async fn past_expiry_with_the_server_down_callers_get_the_error_with_its_kind() 
 async fn a_failing_background_refresh_keeps_serving_the_valid_token_and_backs_off() {
     let server = MockServer::start().await;
     issues("tok-1").up_to_n_times(1).expect(1).mount(&server).await;
-    let down = Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .respond_with(ResponseTemplate::new(503))
-        .expect(2)
-        .mount_as_scoped(&server)
-        .await;
+    // Mounted before the catch-all: wiremock 0.6 drops a scoped mock by its place in the list of mocks,
+    // which changes when they are sorted by priority with a lower-priority one before it.
+    let down = token_endpoint(ResponseTemplate::new(503)).expect(2).mount_as_scoped(&server).await;
     mount_catch_all(&server).await;
     let clock = clock();
-    let provider = TokenProvider::new(credentials(&server, &clock));
+    let provider = provider(&server, &clock);
     provider.token().await.unwrap();
 
     clock.advance(PAST_SOFT);
@@ -279,7 +271,7 @@ async fn a_failing_background_refresh_keeps_serving_the_valid_token_and_backs_of
         assert_eq!(provider.token().await.unwrap().secret(), "tok-1");
     }
     settle().await;
-    assert_eq!(hits(&server, TOKEN_PATH).await, 2);
+    assert_eq!(token_requests(&server).await, 2);
 
     clock.advance(backoff);
     until("the second attempt failed", || async { clock.sleeps().len() == 2 }).await;
@@ -289,7 +281,7 @@ async fn a_failing_background_refresh_keeps_serving_the_valid_token_and_backs_of
         "doubles: {backoff:?}"
     );
     assert_eq!(provider.token().await.unwrap().secret(), "tok-1");
-    assert_eq!(hits(&server, TOKEN_PATH).await, 3);
+    assert_eq!(token_requests(&server).await, 3);
     drop(down);
 
     // The server is back: the next attempt succeeds and the new token is served.
@@ -297,27 +289,19 @@ async fn a_failing_background_refresh_keeps_serving_the_valid_token_and_backs_of
     clock.advance(backoff);
     until("the new token is served", || async { provider.token().await.unwrap().secret() == "tok-2" }).await;
     settle().await;
-    assert_eq!(hits(&server, TOKEN_PATH).await, 4);
+    assert_eq!(token_requests(&server).await, 4);
     server.verify().await;
 }
 
 #[tokio::test]
 async fn invalid_client_is_answered_from_memory_during_the_cooldown() {
-    let server = MockServer::start().await;
-    refuses(401, "invalid_client").expect(2).mount(&server).await;
-    mount_catch_all(&server).await;
+    let server = server_with([refuses(401, "invalid_client").expect(2)]).await;
     let clock = clock();
-    let provider = TokenProvider::new(credentials(&server, &clock));
+    let provider = provider(&server, &clock);
 
-    let tasks: Vec<_> = (0..100)
-        .map(|_| {
-            let provider = provider.clone();
-            tokio::spawn(async move { provider.token().await })
-        })
-        .collect();
     let mut messages = Vec::new();
-    for task in tasks {
-        let error = task.await.unwrap().unwrap_err();
+    for result in concurrent_tokens(&provider, 100).await {
+        let error = result.unwrap_err();
         assert_eq!(error.oauth().map(|e| e.code()), Some("invalid_client"), "{error}");
         assert!(!error.is_transient());
         messages.push(error.to_string());
@@ -328,20 +312,19 @@ async fn invalid_client_is_answered_from_memory_during_the_cooldown() {
         let error = provider.token().await.unwrap_err();
         assert_eq!(error.oauth().map(|e| e.code()), Some("invalid_client"));
     }
-    assert_eq!(hits(&server, TOKEN_PATH).await, 1, "no storm: one request for 200 calls");
+    assert_eq!(token_requests(&server).await, 1, "no storm: one request for 200 calls");
 
     // After the cooldown the next call asks the server again.
     clock.advance(Duration::from_millis(101));
     let error = provider.token().await.unwrap_err();
     assert_eq!(error.oauth().map(|e| e.code()), Some("invalid_client"));
-    assert_eq!(hits(&server, TOKEN_PATH).await, 2);
+    assert_eq!(token_requests(&server).await, 2);
     server.verify().await;
 }
 
 #[tokio::test]
 async fn the_cooldown_is_configurable() {
-    let server = MockServer::start().await;
-    refuses(400, "invalid_scope").expect(3).mount(&server).await;
+    let server = server_with([refuses(400, "invalid_scope").expect(3)]).await;
     let clock = clock();
     let provider = TokenProvider::builder(credentials(&server, &clock))
         .error_cooldown(Duration::from_secs(60))
@@ -350,16 +333,16 @@ async fn the_cooldown_is_configurable() {
     provider.token().await.unwrap_err();
     clock.advance(Duration::from_secs(59));
     provider.token().await.unwrap_err();
-    assert_eq!(hits(&server, TOKEN_PATH).await, 1);
+    assert_eq!(token_requests(&server).await, 1);
     clock.advance(Duration::from_secs(1));
     provider.token().await.unwrap_err();
-    assert_eq!(hits(&server, TOKEN_PATH).await, 2);
+    assert_eq!(token_requests(&server).await, 2);
 
     // Zero turns the cooldown off.
     let provider =
         TokenProvider::builder(credentials(&server, &clock)).error_cooldown(Duration::ZERO).build().unwrap();
     provider.token().await.unwrap_err();
-    assert_eq!(hits(&server, TOKEN_PATH).await, 3);
+    assert_eq!(token_requests(&server).await, 3);
     server.verify().await;
 }
 
@@ -387,23 +370,15 @@ impl TokenStore for NotifyingStore {
 
 #[tokio::test]
 async fn a_caller_dropping_its_future_does_not_cancel_the_request() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(TOKEN_PATH))
-        .respond_with(token_response("tok-1", json!(3600)).set_delay(Duration::from_millis(300)))
-        .expect(1)
-        .mount(&server)
-        .await;
-    mount_catch_all(&server).await;
-    let clock = clock();
+    let server = server_with([issues_after(Duration::from_millis(300), "tok-1").expect(1)]).await;
     let store = Arc::new(NotifyingStore::default());
-    let provider = TokenProvider::builder(credentials(&server, &clock)).store(store.clone()).build().unwrap();
+    let provider = provider_with_store(&server, &clock(), store.clone());
 
     let caller = tokio::spawn({
         let provider = provider.clone();
         async move { provider.token().await }
     });
-    until("the token request reached the server", || async { hits(&server, TOKEN_PATH).await == 1 }).await;
+    until("the token request reached the server", || async { token_requests(&server).await == 1 }).await;
     caller.abort();
     assert!(caller.await.unwrap_err().is_cancelled());
 
@@ -418,13 +393,9 @@ async fn a_caller_dropping_its_future_does_not_cancel_the_request() {
 
 #[tokio::test]
 async fn invalidate_drops_only_the_token_given() {
-    let server = MockServer::start().await;
-    issues("tok-1").up_to_n_times(1).expect(1).mount(&server).await;
-    issues("tok-2").expect(1).mount(&server).await;
-    mount_catch_all(&server).await;
-    let clock = clock();
+    let server = server_with([issues("tok-1").up_to_n_times(1).expect(1), issues("tok-2").expect(1)]).await;
     let store = Arc::new(LockingStore::default());
-    let provider = TokenProvider::builder(credentials(&server, &clock)).store(store.clone()).build().unwrap();
+    let provider = provider_with_store(&server, &clock(), store.clone());
 
     let old = provider.token().await.unwrap();
     provider.invalidate(&old).await;
@@ -445,13 +416,11 @@ async fn invalidate_drops_only_the_token_given() {
 
 #[tokio::test]
 async fn providers_sharing_a_store_share_the_token() {
-    let server = MockServer::start().await;
-    issues("tok-shared").expect(1).mount(&server).await;
-    mount_catch_all(&server).await;
+    let server = server_with([issues("tok-shared").expect(1)]).await;
     let clock = clock();
     let store = InMemoryTokenStore::new();
-    let a = TokenProvider::builder(credentials(&server, &clock)).store(store.clone()).build().unwrap();
-    let b = TokenProvider::builder(credentials(&server, &clock)).store(store.clone()).build().unwrap();
+    let a = provider_with_store(&server, &clock, store.clone());
+    let b = provider_with_store(&server, &clock, store.clone());
 
     assert_eq!(a.token().await.unwrap().secret(), "tok-shared");
     assert_eq!(b.token().await.unwrap().secret(), "tok-shared", "taken from the store");
@@ -495,12 +464,9 @@ impl TokenStore for BrokenStore {
 
 #[tokio::test]
 async fn store_errors_never_lose_a_valid_token() {
-    let server = MockServer::start().await;
-    issues("tok-1").expect(1).mount(&server).await;
-    mount_catch_all(&server).await;
-    let clock = clock();
+    let server = server_with([issues("tok-1").expect(1)]).await;
     let store = Arc::new(BrokenStore { stale: None, calls: Mutex::default() });
-    let provider = TokenProvider::builder(credentials(&server, &clock)).store(store.clone()).build().unwrap();
+    let provider = provider_with_store(&server, &clock(), store.clone());
 
     assert_eq!(provider.token().await.unwrap().secret(), "tok-1", "a store error does not stop a request");
     for _ in 0..10 {
@@ -512,18 +478,16 @@ async fn store_errors_never_lose_a_valid_token() {
 
 #[tokio::test]
 async fn a_rejected_token_is_never_taken_from_the_store_again() {
-    let server = MockServer::start().await;
-    issues("tok-fresh").expect(1).mount(&server).await;
-    mount_catch_all(&server).await;
+    let server = server_with([issues("tok-fresh").expect(1)]).await;
     let clock = clock();
-    let now = clock_now(&clock);
+    let now = clock.now();
     let stale = AccessToken::new("tok-in-store", "Bearer", now, now + Duration::from_secs(3600), vec![]);
     let store = Arc::new(BrokenStore { stale: Some(stale), calls: Mutex::default() });
-    let provider = TokenProvider::builder(credentials(&server, &clock)).store(store.clone()).build().unwrap();
+    let provider = provider_with_store(&server, &clock, store.clone());
 
     let from_store = provider.token().await.unwrap();
     assert_eq!(from_store.secret(), "tok-in-store");
-    assert_eq!(hits(&server, TOKEN_PATH).await, 0, "a fresh stored token needs no request");
+    assert_eq!(token_requests(&server).await, 0, "a fresh stored token needs no request");
 
     // The server rejects it and the store cannot remove it: the provider must not reuse it.
     provider.invalidate(&from_store).await;
@@ -565,12 +529,9 @@ impl TokenStore for LockingStore {
 
 #[tokio::test]
 async fn a_locking_store_is_locked_around_the_request_and_read_again_under_the_lock() {
-    let server = MockServer::start().await;
-    issues("tok-1").expect(1).mount(&server).await;
-    mount_catch_all(&server).await;
-    let clock = clock();
+    let server = server_with([issues("tok-1").expect(1)]).await;
     let store = Arc::new(LockingStore::default());
-    let provider = TokenProvider::builder(credentials(&server, &clock)).store(store.clone()).build().unwrap();
+    let provider = provider_with_store(&server, &clock(), store.clone());
 
     provider.token().await.unwrap();
     provider.token().await.unwrap();
@@ -582,14 +543,15 @@ async fn a_locking_store_is_locked_around_the_request_and_read_again_under_the_l
 async fn spans_name_the_reason_and_no_log_line_holds_a_secret() {
     let logs = LogCapture::default();
     let _guard = logs.install();
-    let server = MockServer::start().await;
-    issues("tok-secret-1").up_to_n_times(1).expect(1).mount(&server).await;
-    issues("tok-secret-2").up_to_n_times(1).expect(1).mount(&server).await;
-    issues("tok-secret-3").up_to_n_times(1).expect(1).mount(&server).await;
-    issues("tok-secret-4").expect(1).mount(&server).await;
-    mount_catch_all(&server).await;
+    let server = server_with([
+        issues("tok-secret-1").up_to_n_times(1).expect(1),
+        issues("tok-secret-2").up_to_n_times(1).expect(1),
+        issues("tok-secret-3").up_to_n_times(1).expect(1),
+        issues("tok-secret-4").expect(1),
+    ])
+    .await;
     let clock = clock();
-    let provider = TokenProvider::new(credentials(&server, &clock));
+    let provider = provider(&server, &clock);
 
     let first = provider.token().await.unwrap(); // cold
     clock.advance(PAST_SOFT);
@@ -643,14 +605,8 @@ impl TokenStore for PanickingStore {
 
 #[tokio::test]
 async fn a_panicking_acquisition_does_not_leave_the_provider_stuck() {
-    let server = MockServer::start().await;
-    issues("tok-1").expect(1).mount(&server).await;
-    mount_catch_all(&server).await;
-    let clock = clock();
-    let provider = TokenProvider::builder(credentials(&server, &clock))
-        .store(PanickingStore::default())
-        .build()
-        .unwrap();
+    let server = server_with([issues("tok-1").expect(1)]).await;
+    let provider = provider_with_store(&server, &clock(), PanickingStore::default());
 
     let first = tokio::spawn({
         let provider = provider.clone();

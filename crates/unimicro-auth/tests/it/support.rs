@@ -209,6 +209,22 @@ pub(crate) async fn drive<T: Send + 'static>(
     task.await.expect("the driven task panicked")
 }
 
+/// Waits (for real, polling, about 5 s at most) until `check` holds: for work the code under test does
+/// in its own tasks. Time in the code under test is a `ManualClock`; this only waits for progress.
+pub(crate) async fn until<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    for _ in 0..500 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
 /// Collects every `tracing` event (message and fields, formatted) while it is the default subscriber.
 #[derive(Clone, Default)]
 pub(crate) struct LogCapture {
