@@ -4,7 +4,7 @@ use http::Method;
 use http::header::HeaderValue;
 
 use crate::error::DecodeError;
-use crate::request::{ApiRequest, QueryParams, decode, into_future};
+use crate::request::{ApiRequest, QueryParams, decode, into_future, select_expand};
 use crate::{Client, Company, CompanyKey, CompanySettings, Error, Result};
 
 /// The name of the header that scopes a call to a company.
@@ -115,25 +115,7 @@ pub struct GetCompanySettings<'a> {
 }
 
 impl GetCompanySettings<'_> {
-    /// Returns only these fields (`select=`), e.g. `["ID", "CompanyName"]`; the others are `None`.
-    pub fn select<I, S>(mut self, fields: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.query.add_select(fields);
-        self
-    }
-
-    /// Includes these navigations (`expand=`), e.g. `["DefaultAddress", "BankAccounts"]`.
-    pub fn expand<I, S>(mut self, navigations: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.query.add_expand(navigations);
-        self
-    }
+    select_expand!(select: r#"["ID", "CompanyName"]"#, expand: r#"["DefaultAddress", "BankAccounts"]"#);
 
     /// Sends the request.
     ///

@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 
 use crate::error::DecodeError;
 use crate::filter::field_problem;
-use crate::request::{ApiRequest, QueryParams, extend_non_blank, into_future};
+use crate::request::{ApiRequest, QueryParams, extend_non_blank, into_future, select_expand};
 use crate::{CompanyHandler, CompanySettings, Error, Filter, Result};
 
 /// A business entity reachable at `/api/biz/{ROUTE}`.
@@ -221,25 +221,7 @@ impl<'c, T: Entity> ListEntities<'c, T> {
         self
     }
 
-    /// Returns only these fields (`select=`), e.g. `["ID", "Info.Name"]`; the others are `None`.
-    pub fn select<I, S>(mut self, fields: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.query.add_select(fields);
-        self
-    }
-
-    /// Includes these navigations (`expand=`), e.g. `["Info", "Info.DefaultEmail"]`.
-    pub fn expand<I, S>(mut self, navigations: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.query.add_expand(navigations);
-        self
-    }
+    select_expand!(select: r#"["ID", "Info.Name"]"#, expand: r#"["Info", "Info.DefaultEmail"]"#);
 
     /// Sorts by these fields (`orderby=`), each optionally followed by `asc` or `desc`, e.g.
     /// `["InvoiceDate desc", "ID"]`.
@@ -434,25 +416,7 @@ pub struct GetEntity<'c, T> {
 }
 
 impl<'c, T: Entity> GetEntity<'c, T> {
-    /// Returns only these fields (`select=`); the others are `None`.
-    pub fn select<I, S>(mut self, fields: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.query.add_select(fields);
-        self
-    }
-
-    /// Includes these navigations (`expand=`), e.g. `["Info", "Info.Addresses"]`.
-    pub fn expand<I, S>(mut self, navigations: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.query.add_expand(navigations);
-        self
-    }
+    select_expand!(select: r#"["ID", "Info.Name"]"#, expand: r#"["Info", "Info.Addresses"]"#);
 
     /// Sends the request.
     ///

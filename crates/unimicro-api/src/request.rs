@@ -233,6 +233,33 @@ where
     list.extend(items.into_iter().map(Into::into).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()));
 }
 
+/// The `select` and `expand` setters of a request value that holds its `query: QueryParams`, with
+/// an example of each for its documentation.
+macro_rules! select_expand {
+    (select: $select:literal, expand: $expand:literal) => {
+        #[doc = concat!("Returns only these fields (`select=`), e.g. `", $select, "`; the others are `None`.")]
+        pub fn select<I, S>(mut self, fields: I) -> Self
+        where
+            I: IntoIterator<Item = S>,
+            S: Into<String>,
+        {
+            self.query.add_select(fields);
+            self
+        }
+
+        #[doc = concat!("Includes these navigations (`expand=`), e.g. `", $expand, "`.")]
+        pub fn expand<I, S>(mut self, navigations: I) -> Self
+        where
+            I: IntoIterator<Item = S>,
+            S: Into<String>,
+        {
+            self.query.add_expand(navigations);
+            self
+        }
+    };
+}
+pub(crate) use select_expand;
+
 /// Implements `IntoFuture` for a request value with an `async fn send(self) -> Result<T>`, so that
 /// `.await` on the value sends it: `into_future!(ListCompanies<'a> => Vec<Company>)`, or for a
 /// generic request `into_future!(GetEntity<'c, T> => T where T: Entity)`.
