@@ -7,17 +7,18 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use http::StatusCode;
+use secrecy::ExposeSecret as _;
 use serde_json::{Value, json};
 use unimicro_auth::{
-    AssertionAudience, Certificate, CertificateSigner, ClientCredentials, ClientSecret, Error, KeyIdStyle,
-    ManualClock, RetryPolicy, SecretStyle, SigningAlgorithm,
+    AssertionAudience, AssertionClaims, Certificate, CertificateSigner, ClientCredentials, ClientSecret,
+    Error, KeyIdStyle, ManualClock, RetryPolicy, SecretStyle, SigningAlgorithm,
 };
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::{
-    LogCapture, NON_ASCII_PASSWORD, PASSWORD, SHORT, assert_no_secrets, drive, field, fixture, fixture_text,
-    form, generate, modern_p12, mount_catch_all, token_response, verify_assertion,
+    Assertion, LogCapture, NON_ASCII_PASSWORD, PASSWORD, SHORT, assert_no_secrets, drive, field, fixture,
+    fixture_text, form, generate, modern_p12, mount_catch_all, token_response, verify_assertion,
 };
 
 const TOKEN: &str = "test-only-access-token-3f9a";
@@ -40,6 +41,29 @@ async fn token_server(response: ResponseTemplate, times: u64) -> MockServer {
     server
 }
 
+/// A server whose token endpoint answers `failure` `failures` times, then a token `successes` times.
+async fn fails_then_issues(failure: ResponseTemplate, failures: u64, successes: u64) -> MockServer {
+    let server = MockServer::start().await;
+    token_endpoint(failure)
+        .up_to_n_times(failures)
+        .expect(failures)
+        .named("failures first")
+        .mount(&server)
+        .await;
+    token_endpoint(token_response(TOKEN, json!(3600)))
+        .expect(successes)
+        .named("then tokens")
+        .mount(&server)
+        .await;
+    mount_catch_all(&server).await;
+    server
+}
+
+/// The token endpoint: POSTs to `/connect/token` answered with `response`.
+fn token_endpoint(response: ResponseTemplate) -> Mock {
+    Mock::given(method("POST")).and(path("/connect/token")).respond_with(response)
+}
+
 fn token_url(server: &MockServer) -> String {
     format!("{}/connect/token", server.uri())
 }
@@ -55,6 +79,21 @@ fn with_certificate(server: &MockServer, cert: Certificate) -> ClientCredentials
 
 async fn bodies(server: &MockServer) -> Vec<Vec<(String, String)>> {
     server.received_requests().await.unwrap().iter().map(|r| form(&r.body)).collect()
+}
+
+/// The client assertion of the first request `server` received, verified with `cert`'s key.
+async fn first_assertion(server: &MockServer, cert: &Certificate) -> Assertion {
+    verify_assertion(&field(&bodies(server).await[0], "client_assertion"), cert)
+}
+
+/// The claims of a 60 s assertion by `client_id`, for an audience of no importance.
+fn claims_of(client_id: &str) -> AssertionClaims {
+    AssertionClaims::new(client_id, "b", SystemTime::now(), Duration::from_secs(60))
+}
+
+/// `claims` signed by `signer`: the compact JWS.
+fn signed(signer: &CertificateSigner, claims: &AssertionClaims) -> String {
+    signer.sign_claims(claims).unwrap().expose_secret().to_owned()
 }
 
 fn now_secs() -> u64 {
@@ -107,18 +146,10 @@ async fn assertion_is_signed_by_the_certificate_and_carries_the_right_claims() {
 async fn a_tampered_assertion_does_not_verify() {
     // The verifier used above really checks the signature.
     let cert = modern_p12();
-    let claims = unimicro_auth::AssertionClaims::new("a", "b", SystemTime::now(), Duration::from_secs(60));
-    let jws = secrecy::ExposeSecret::expose_secret(
-        &CertificateSigner::new(cert.clone()).sign_claims(&claims).unwrap(),
-    )
-    .to_owned();
+    let signer = CertificateSigner::new(cert.clone());
+    let jws = signed(&signer, &claims_of("a"));
     verify_assertion(&jws, &cert);
-    let forged_claims =
-        unimicro_auth::AssertionClaims::new("x", "b", SystemTime::now(), Duration::from_secs(60));
-    let forged = secrecy::ExposeSecret::expose_secret(
-        &CertificateSigner::new(cert.clone()).sign_claims(&forged_claims).unwrap(),
-    )
-    .to_owned();
+    let forged = signed(&signer, &claims_of("x"));
     let spliced: Vec<&str> = jws.split('.').take(2).chain(forged.split('.').skip(2)).collect();
     let spliced = spliced.join(".");
     let other = Certificate::from_pem(
@@ -167,8 +198,7 @@ async fn tokens_from_modern_legacy_chained_p12_and_pem_certificates() {
         let server = token_server(token_response(TOKEN, json!(3600)), 1).await;
         let token = with_certificate(&server, cert.clone()).request_token().await.unwrap();
         assert_eq!(token.secret(), TOKEN, "{what}");
-        let body = &bodies(&server).await[0];
-        let assertion = verify_assertion(&field(body, "client_assertion"), &cert);
+        let assertion = first_assertion(&server, &cert).await;
         assert_eq!(assertion.header["kid"], cert.thumbprint_sha1_hex(), "{what}");
         server.verify().await;
     }
@@ -193,7 +223,7 @@ async fn signer_options_shape_the_header() {
         .request_token()
         .await
         .unwrap();
-    let assertion = verify_assertion(&field(&bodies(&server).await[0], "client_assertion"), &cert);
+    let assertion = first_assertion(&server, &cert).await;
     assert_eq!(assertion.header["alg"], "PS256");
     assert_eq!(assertion.header["kid"], cert.x5t());
     assert_eq!(assertion.header["x5t#S256"], cert.x5t_s256());
@@ -204,10 +234,8 @@ async fn signer_options_shape_the_header() {
 
     for (style, expected) in [(KeyIdStyle::Custom("my-kid".into()), Some("my-kid")), (KeyIdStyle::None, None)]
     {
-        let claims =
-            unimicro_auth::AssertionClaims::new("a", "b", SystemTime::now(), Duration::from_secs(60));
-        let jws = CertificateSigner::new(cert.clone()).key_id(style).sign_claims(&claims).unwrap();
-        let assertion = verify_assertion(secrecy::ExposeSecret::expose_secret(&jws), &cert);
+        let jws = signed(&CertificateSigner::new(cert.clone()).key_id(style), &claims_of("a"));
+        let assertion = verify_assertion(&jws, &cert);
         assert_eq!(assertion.header.get("kid").and_then(Value::as_str), expected);
     }
 }
@@ -218,8 +246,7 @@ async fn p256_certificates_sign_es256() {
     let cert = Certificate::from_pem(&generated.cert_pem, &generated.key_pem).unwrap();
     let server = token_server(token_response(TOKEN, json!(60)), 1).await;
     with_certificate(&server, cert.clone()).request_token().await.unwrap();
-    let assertion = verify_assertion(&field(&bodies(&server).await[0], "client_assertion"), &cert);
-    assert_eq!(assertion.header["alg"], "ES256");
+    assert_eq!(first_assertion(&server, &cert).await.header["alg"], "ES256");
 
     // An algorithm the key can't do is refused before anything is sent.
     let server = token_server(token_response(TOKEN, json!(60)), 0).await;
@@ -236,21 +263,7 @@ async fn p256_certificates_sign_es256() {
 
 #[tokio::test]
 async fn every_request_and_every_retry_has_a_new_jti() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/connect/token"))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(2)
-        .expect(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/connect/token"))
-        .respond_with(token_response(TOKEN, json!(3600)))
-        .expect(2)
-        .mount(&server)
-        .await;
-    mount_catch_all(&server).await;
+    let server = fails_then_issues(ResponseTemplate::new(503), 2, 2).await;
     let clock = ManualClock::starting_now();
     let cert = modern_p12();
     let credentials = ClientCredentials::builder(CLIENT_ID)
@@ -342,9 +355,7 @@ async fn discovery_server(issuer: impl Fn(&str) -> String, token_endpoint_times:
         .named("discovery")
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/connect/token"))
-        .respond_with(token_response(TOKEN, json!(3600)))
+    token_endpoint(token_response(TOKEN, json!(3600)))
         .expect(token_endpoint_times)
         .named("token endpoint")
         .mount(&server)
@@ -353,16 +364,21 @@ async fn discovery_server(issuer: impl Fn(&str) -> String, token_endpoint_times:
     server
 }
 
+/// Client-secret credentials finding the token endpoint by discovery at `authority`.
+fn via_discovery(authority: String) -> ClientCredentials {
+    ClientCredentials::builder(CLIENT_ID)
+        .client_secret("test-only-secret")
+        .authority(authority)
+        .build()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn discovery_finds_the_token_endpoint_once() {
     // Trailing slashes on either side are the same issuer.
     for (authority_slash, issuer_slash) in [("", ""), ("/", ""), ("", "/")] {
         let server = discovery_server(|uri| format!("{uri}{issuer_slash}"), 2).await;
-        let credentials = ClientCredentials::builder(CLIENT_ID)
-            .client_secret("test-only-secret")
-            .authority(format!("{}{authority_slash}", server.uri()))
-            .build()
-            .unwrap();
+        let credentials = via_discovery(format!("{}{authority_slash}", server.uri()));
         assert_eq!(credentials.token_endpoint().await.unwrap().as_str(), token_url(&server));
         credentials.request_token().await.unwrap();
         credentials.clone().request_token().await.unwrap();
@@ -391,12 +407,7 @@ async fn assertion_audience_can_be_the_issuer() {
 #[tokio::test]
 async fn issuer_mismatch_is_refused() {
     let server = discovery_server(|_| "https://login.test-only.example".to_owned(), 0).await;
-    let credentials = ClientCredentials::builder(CLIENT_ID)
-        .client_secret("test-only-secret")
-        .authority(server.uri())
-        .build()
-        .unwrap();
-    let e = credentials.request_token().await.unwrap_err();
+    let e = via_discovery(server.uri()).request_token().await.unwrap_err();
     match &e {
         Error::IssuerMismatch { expected, found } => {
             assert!(expected.starts_with(&server.uri()), "{expected}");
@@ -418,17 +429,11 @@ async fn discovery_without_token_endpoint_is_an_error() {
         .mount(&server)
         .await;
     mount_catch_all(&server).await;
-    let e = ClientCredentials::builder(CLIENT_ID)
-        .client_secret("test-only-secret")
-        .authority(server.uri())
-        .build()
-        .unwrap()
-        .request_token()
-        .await
-        .unwrap_err();
+    let e = via_discovery(server.uri()).request_token().await.unwrap_err();
     assert!(matches!(&e, Error::Discovery { reason, .. } if reason.contains("token_endpoint")), "{e:?}");
 }
 
+/// Client-secret credentials against `server`, with no retries and short timeouts.
 fn secret_client(server: &MockServer) -> ClientCredentials {
     ClientCredentials::builder(CLIENT_ID)
         .client_secret(SECRET)
@@ -552,25 +557,19 @@ async fn connection_refused_is_a_transient_transport_error() {
     assert!(std::error::Error::source(&e).is_some());
 }
 
+/// A server answering 503 with `Retry-After: {retry_after}` once, then a token.
 async fn retry_after_server(retry_after: &str) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/connect/token"))
-        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", retry_after))
-        .up_to_n_times(1)
-        .expect(1)
-        .named("503 with Retry-After")
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/connect/token"))
-        .respond_with(token_response(TOKEN, json!(3600)))
-        .expect(1)
-        .named("then success")
-        .mount(&server)
-        .await;
-    mount_catch_all(&server).await;
-    server
+    fails_then_issues(ResponseTemplate::new(503).insert_header("retry-after", retry_after), 1, 1).await
+}
+
+/// Client-secret credentials against `server` with the default retry policy, sleeping on `clock`.
+fn retrying_secret_client(server: &MockServer, clock: &ManualClock) -> ClientCredentials {
+    ClientCredentials::builder(CLIENT_ID)
+        .client_secret(SECRET)
+        .token_endpoint(token_url(server))
+        .clock(clock.clone())
+        .build()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -578,12 +577,7 @@ async fn retry_after_is_honoured_then_the_token_comes() {
     for (retry_after, expected) in [("7", 7), ("3600", 60)] {
         let server = retry_after_server(retry_after).await;
         let clock = ManualClock::starting_now();
-        let credentials = ClientCredentials::builder(CLIENT_ID)
-            .client_secret(SECRET)
-            .token_endpoint(token_url(&server))
-            .clock(clock.clone())
-            .build()
-            .unwrap();
+        let credentials = retrying_secret_client(&server, &clock);
         let token = drive(&clock, async move { credentials.request_token().await }).await.unwrap();
         assert_eq!(token.secret(), TOKEN);
         assert_eq!(clock.sleeps(), vec![Duration::from_secs(expected)], "Retry-After: {retry_after}");
@@ -596,12 +590,7 @@ async fn retry_after_as_an_http_date_counts_from_the_clock() {
     // The clock stands at 1994-11-06 08:49:30; the server says to come back 7 s later.
     let server = retry_after_server("Sun, 06 Nov 1994 08:49:37 GMT").await;
     let clock = ManualClock::new(UNIX_EPOCH + Duration::from_secs(784_111_770));
-    let credentials = ClientCredentials::builder(CLIENT_ID)
-        .client_secret(SECRET)
-        .token_endpoint(token_url(&server))
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let credentials = retrying_secret_client(&server, &clock);
     drive(&clock, async move { credentials.request_token().await }).await.unwrap();
     assert_eq!(clock.sleeps(), vec![Duration::from_secs(7)]);
 }
@@ -610,12 +599,7 @@ async fn retry_after_as_an_http_date_counts_from_the_clock() {
 async fn transient_failures_are_retried_at_most_twice() {
     let server = token_server(ResponseTemplate::new(500), 3).await;
     let clock = ManualClock::starting_now();
-    let credentials = ClientCredentials::builder(CLIENT_ID)
-        .client_secret(SECRET)
-        .token_endpoint(token_url(&server))
-        .clock(clock.clone())
-        .build()
-        .unwrap();
+    let credentials = retrying_secret_client(&server, &clock);
     let e = drive(&clock, async move { credentials.request_token().await }).await.unwrap_err();
     assert_eq!(e.status(), Some(StatusCode::INTERNAL_SERVER_ERROR));
     let sleeps = clock.sleeps();
