@@ -3,8 +3,8 @@
 use std::future::Future;
 use std::time::{Duration, SystemTime};
 
-use http::{Method, StatusCode, header};
-use unimicro_auth::Clock;
+use http::{Method, StatusCode};
+use unimicro_auth::{Clock, parse_retry_after};
 
 /// How the client retries a request that failed transiently.
 ///
@@ -104,8 +104,7 @@ impl RetryPolicy {
 
     /// The back-off before retry number `retry` (0-based) when the answer gave no `Retry-After`.
     fn backoff(&self, retry: u32) -> Duration {
-        let base = self.initial_backoff.saturating_mul(1u32 << retry.min(16)).min(self.max_backoff);
-        base.mul_f64(1.0 - fastrand::f64() * 0.5)
+        unimicro_auth::jittered_backoff(self.initial_backoff, retry, self.max_backoff)
     }
 }
 
@@ -122,7 +121,7 @@ fn transient(result: &Attempt, now: SystemTime) -> Option<Option<Duration>> {
                 StatusCode::SERVICE_UNAVAILABLE,
                 StatusCode::GATEWAY_TIMEOUT,
             ];
-            retryable.contains(&status).then(|| retry_after(response.headers(), now))
+            retryable.contains(&status).then(|| parse_retry_after(response.headers(), now))
         }
         Err(reqwest_middleware::Error::Reqwest(e)) => {
             (e.is_connect() || e.is_timeout() || e.is_request()).then_some(None)
@@ -130,16 +129,6 @@ fn transient(result: &Attempt, now: SystemTime) -> Option<Option<Duration>> {
         // Middleware errors (a token that could not be had …) carry their own retry policies.
         Err(_) => None,
     }
-}
-
-/// `Retry-After` as a wait from `now`: delay-seconds or an HTTP date (a past date is no wait).
-fn retry_after(headers: &http::HeaderMap, now: SystemTime) -> Option<Duration> {
-    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = httpdate::parse_http_date(value).ok()?;
-    Some(at.duration_since(now).unwrap_or_default())
 }
 
 /// Runs `attempt` until it succeeds, fails for good, or the policy's retries for `method` are used up,
@@ -286,20 +275,6 @@ mod tests {
         let (_, calls, sleeps) =
             run(quick(), Method::GET, None, vec![(503, Some("soon")), (200, None)]).await;
         assert_eq!((calls, sleeps), (2, vec![Duration::ZERO]));
-    }
-
-    #[test]
-    fn retry_after_reads_seconds_and_http_dates() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777); // Sun, 06 Nov 1994 08:49:37 GMT
-        let mut headers = http::HeaderMap::new();
-        headers.insert(header::RETRY_AFTER, "Sun, 06 Nov 1994 08:50:07 GMT".parse().unwrap());
-        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(30)));
-        headers.insert(header::RETRY_AFTER, "Sun, 06 Nov 1994 08:00:00 GMT".parse().unwrap());
-        assert_eq!(retry_after(&headers, now), Some(Duration::ZERO));
-        headers.insert(header::RETRY_AFTER, " 12 ".parse().unwrap());
-        assert_eq!(retry_after(&headers, now), Some(Duration::from_secs(12)));
-        headers.insert(header::RETRY_AFTER, "-1".parse().unwrap());
-        assert_eq!(retry_after(&headers, now), None);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -122,9 +122,51 @@ impl RetryPolicy {
         if let Some(ra) = retry_after {
             return ra.min(self.max_retry_after);
         }
-        let base = self.initial_backoff.saturating_mul(1 << attempt.min(16));
-        base.mul_f64(1.0 - fastrand::f64() * 0.5)
+        jittered_backoff(self.initial_backoff, attempt, Duration::MAX)
     }
+}
+
+/// The wait before retry number `retry` (0 for the first) when the server asked for none: `initial`
+/// doubled for each earlier retry (at most 2¹⁶ times), capped at `max`, then shortened by up to 50 %
+/// at random, so that clients that failed together do not retry together. Large values saturate;
+/// it never panics.
+///
+/// The back-off of [`RetryPolicy`], shared with `unimicro-api`'s retries.
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let wait = unimicro_auth::jittered_backoff(Duration::from_millis(100), 2, Duration::from_secs(1));
+/// assert!(wait > Duration::from_millis(200) && wait <= Duration::from_millis(400));
+/// ```
+pub fn jittered_backoff(initial: Duration, retry: u32, max: Duration) -> Duration {
+    let base = initial.saturating_mul(1 << retry.min(16)).min(max);
+    // `base - base × r/2` rather than `base × (1 - r/2)`: the product can't overflow.
+    base.saturating_sub(base.mul_f64(fastrand::f64() * 0.5))
+}
+
+/// The wait an answer's `Retry-After` header asks for: delay-seconds, or an HTTP date counted from
+/// `now` (a date already past is no wait). `None` when there is no such header or it is neither.
+///
+/// Pass the time of your [`Clock`] as `now`, so that a [`ManualClock`](crate::ManualClock) in tests
+/// reads dates right. What [`ClientCredentials::request_token`] honours, shared with
+/// `unimicro-api`'s retries.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use unimicro_auth::reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+///
+/// let mut headers = HeaderMap::new();
+/// headers.insert(RETRY_AFTER, HeaderValue::from_static("120"));
+/// assert_eq!(unimicro_auth::parse_retry_after(&headers, SystemTime::now()), Some(Duration::from_secs(120)));
+/// ```
+pub fn parse_retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(at.duration_since(now).unwrap_or_default())
 }
 
 /// Identifies the tokens of one configuration: token endpoint (or authority), client id, sorted
@@ -333,7 +375,7 @@ impl ClientCredentials {
             let headers = response.headers().clone();
             let body = read_capped(response, CONTEXT).await.map_err(no_retry_after)?;
             let token = parse_token_response(status, &headers, &body, sent_at, &inner.scopes)
-                .map_err(|e| (e, retry_after(&headers, inner.clock.now())))?;
+                .map_err(|e| (e, parse_retry_after(&headers, inner.clock.now())))?;
             tracing::info!(expires_at = ?token.expires_at(), "token acquired");
             Ok(token)
         }
@@ -383,38 +425,6 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
         .iter()
         .find_map(|name| headers.get(*name)?.to_str().ok())
         .map(|id| id.chars().take(128).collect())
-}
-
-/// The `Retry-After` of a response: seconds, or an HTTP date counted from `now` (the injected clock's).
-fn retry_after(headers: &HeaderMap, now: std::time::SystemTime) -> Option<Duration> {
-    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(secs) = value.parse::<u64>() {
-        return Some(Duration::from_secs(secs));
-    }
-    let at = httpdate_parse(value)?;
-    Some(at.duration_since(now).unwrap_or_default())
-}
-
-/// Parses an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the form `Retry-After` dates take.
-fn httpdate_parse(s: &str) -> Option<std::time::SystemTime> {
-    let parts: Vec<&str> = s.split_whitespace().collect();
-    let [_, day, month, year, time, "GMT"] = parts.as_slice() else { return None };
-    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-        .iter()
-        .position(|m| m == month)? as i64
-        + 1;
-    let (day, year): (i64, i64) = (day.parse().ok()?, year.parse().ok()?);
-    let hms: Vec<i64> = time.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
-    let [h, m, sec] = hms.as_slice() else { return None };
-    // Days from civil date (Howard Hinnant's algorithm).
-    let (y, mo) = if month <= 2 { (year - 1, month + 9) } else { (year, month - 3) };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * mo + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + h * 3600 + m * 60 + sec;
-    Some(std::time::UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).ok()?))
 }
 
 fn parse_token_response(
@@ -705,10 +715,35 @@ mod tests {
     use super::*;
 
     #[test]
-    fn http_dates_parse() {
-        let t = httpdate_parse("Sun, 06 Nov 1994 08:49:37 GMT").unwrap();
-        assert_eq!(t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs(), 784_111_777);
-        assert!(httpdate_parse("yesterday").is_none());
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = std::time::UNIX_EPOCH + Duration::from_secs(784_111_777); // Sun, 06 Nov 1994 08:49:37 GMT
+        let mut headers = HeaderMap::new();
+        assert_eq!(parse_retry_after(&headers, now), None);
+        headers.insert(header::RETRY_AFTER, "Sun, 06 Nov 1994 08:50:07 GMT".parse().unwrap());
+        assert_eq!(parse_retry_after(&headers, now), Some(Duration::from_secs(30)));
+        headers.insert(header::RETRY_AFTER, "Sun, 06 Nov 1994 08:00:00 GMT".parse().unwrap());
+        assert_eq!(parse_retry_after(&headers, now), Some(Duration::ZERO));
+        headers.insert(header::RETRY_AFTER, " 12 ".parse().unwrap());
+        assert_eq!(parse_retry_after(&headers, now), Some(Duration::from_secs(12)));
+        for unreadable in ["-1", "yesterday", "Sun, 06 Nov 1994 08:49:37"] {
+            headers.insert(header::RETRY_AFTER, unreadable.parse().unwrap());
+            assert_eq!(parse_retry_after(&headers, now), None, "{unreadable}");
+        }
+    }
+
+    #[test]
+    fn backoff_doubles_with_jitter_up_to_the_cap() {
+        let (initial, max) = (Duration::from_millis(100), Duration::from_secs(1));
+        for _ in 0..50 {
+            let first = jittered_backoff(initial, 0, max);
+            assert!(first > Duration::from_millis(49) && first <= Duration::from_millis(100), "{first:?}");
+            let third = jittered_backoff(initial, 2, max);
+            assert!(third > Duration::from_millis(199) && third <= Duration::from_millis(400), "{third:?}");
+            assert!(jittered_backoff(initial, 30, max) <= max);
+            let huge = jittered_backoff(Duration::MAX, 3, Duration::MAX);
+            assert!(huge >= Duration::MAX / 2, "{huge:?}");
+        }
+        assert_eq!(jittered_backoff(Duration::ZERO, 5, max), Duration::ZERO);
     }
 
     #[test]

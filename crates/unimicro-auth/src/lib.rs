@@ -88,7 +88,9 @@ pub use assertion::{
 };
 pub use certificate::{Certificate, KeyKind};
 pub use clock::{Clock, ManualClock, Sleep, SystemClock};
-pub use credentials::{CacheKey, ClientCredentials, ClientCredentialsBuilder, RetryPolicy};
+pub use credentials::{
+    CacheKey, ClientCredentials, ClientCredentialsBuilder, RetryPolicy, jittered_backoff, parse_retry_after,
+};
 pub use error::{Error, OAuthError, Result};
 pub use middleware::{AuthMiddleware, auth_error};
 pub use provider::{RefreshPolicy, TokenProvider, TokenProviderBuilder};
