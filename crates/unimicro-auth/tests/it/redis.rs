@@ -17,13 +17,13 @@ use futures::future::join_all;
 use serde_json::json;
 use unimicro_auth::redis::AsyncCommands as _;
 use unimicro_auth::{
-    AccessToken, ClientCredentials, ManualClock, RedisTokenStore, RedisTokenStoreBuilder, RetryPolicy,
-    TokenEncryptionKey, TokenProvider, TokenStore,
+    AccessToken, CacheKey, ClientCredentials, Clock as _, ManualClock, RedisTokenStore,
+    RedisTokenStoreBuilder, RetryPolicy, TokenEncryptionKey, TokenProvider, TokenStore,
 };
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::support::{LogCapture, assert_no_secrets, mount_catch_all};
+use crate::support::{LogCapture, assert_no_secrets, mount_catch_all, until};
 
 const TOKEN_PATH: &str = "/connect/token";
 const CLIENT_ID: &str = "fleet-client";
@@ -167,6 +167,11 @@ impl RedisServer {
         assert!(status.success(), "kill {signal} {pid}");
     }
 
+    /// A store with the default settings: the names it gives the keys are those of the tests' stores.
+    fn default_store(&self) -> RedisTokenStore {
+        RedisTokenStore::builder(self.url()).build().expect("store")
+    }
+
     /// A plain connection for looking at what the store wrote.
     async fn raw(&self) -> unimicro_auth::redis::aio::MultiplexedConnection {
         unimicro_auth::redis::Client::open(self.url())
@@ -197,11 +202,13 @@ struct Issuer {
 }
 
 impl Issuer {
-    async fn mount(server: &MockServer, delay: Duration) -> Self {
+    /// A server with this token endpoint (and the catch-all).
+    async fn start(delay: Duration) -> (MockServer, Self) {
+        let server = MockServer::start().await;
         let issuer = Self { count: Arc::default(), delay };
-        Mock::given(method("POST")).and(path(TOKEN_PATH)).respond_with(issuer.clone()).mount(server).await;
-        mount_catch_all(server).await;
-        issuer
+        Mock::given(method("POST")).and(path(TOKEN_PATH)).respond_with(issuer.clone()).mount(&server).await;
+        mount_catch_all(&server).await;
+        (server, issuer)
     }
 
     fn requests(&self) -> usize {
@@ -220,6 +227,10 @@ impl Respond for Issuer {
 
 fn token_n(n: usize) -> String {
     format!("test-only-fleet-token-{n}")
+}
+
+fn token_url(server: &MockServer) -> String {
+    format!("{}{TOKEN_PATH}", server.uri())
 }
 
 fn credentials(token_url: &str, clock: Option<&ManualClock>) -> ClientCredentials {
@@ -241,10 +252,26 @@ fn store(redis: &RedisServer, clock: &ManualClock) -> RedisTokenStoreBuilder {
     RedisTokenStore::builder(redis.url()).clock(clock.clone())
 }
 
+/// The cache key of the tests that use a store directly, without a provider.
+fn cache_key() -> CacheKey {
+    credentials("http://127.0.0.1:9/connect/token", None).cache_key()
+}
+
+/// A token issued now by `clock`, living `ttl` seconds.
+fn token(clock: &ManualClock, secret: &str, ttl: u64) -> AccessToken {
+    let now = clock.now();
+    AccessToken::new(secret, "Bearer", now, now + Duration::from_secs(ttl), vec!["AppFramework".into()])
+}
+
 /// A provider with its own in-memory cache and its own store instance, as in a process of its own.
 fn provider(server: &MockServer, clock: &ManualClock, store: RedisTokenStoreBuilder) -> TokenProvider {
-    TokenProvider::builder(credentials(&format!("{}{TOKEN_PATH}", server.uri()), Some(clock)))
-        .store(store.build().expect("store"))
+    provider_on(server, clock, store.build().expect("store"))
+}
+
+/// A provider with its own in-memory cache sharing tokens through `store`.
+fn provider_on(server: &MockServer, clock: &ManualClock, store: RedisTokenStore) -> TokenProvider {
+    TokenProvider::builder(credentials(&token_url(server), Some(clock)))
+        .store(store)
         .build()
         .expect("provider")
 }
@@ -276,29 +303,12 @@ fn assert_all(tokens: &[String], expected: &str) {
     );
 }
 
-/// Polls (really, for at most 5 s) until `check` holds.
-async fn until<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(5) {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("timed out waiting until {what}");
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn eight_providers_make_one_token_request_per_lifetime() {
     let Some(redis) = RedisServer::start("eight_providers_make_one_token_request_per_lifetime") else {
         return;
     };
-    let server = MockServer::start().await;
-    let issuer = Issuer::mount(&server, Duration::from_millis(150)).await;
+    let (server, issuer) = Issuer::start(Duration::from_millis(150)).await;
     let clock = ManualClock::starting_now();
     let providers: Vec<_> = (0..8).map(|_| provider(&server, &clock, store(&redis, &clock))).collect();
 
@@ -308,7 +318,7 @@ async fn eight_providers_make_one_token_request_per_lifetime() {
     assert_all(&tokens, &token_n(1));
     assert_eq!(issuer.requests(), 1, "one token request for the whole fleet");
     let mut raw = redis.raw().await;
-    let key = RedisTokenStore::builder(redis.url()).build().unwrap().token_key(providers[0].cache_key());
+    let key = redis.default_store().token_key(providers[0].cache_key());
     let ttl: i64 = raw.pttl(&key).await.unwrap();
     assert!(
         ttl > 3_590_000 && ttl <= 3_600_000,
@@ -333,7 +343,7 @@ async fn eight_providers_make_one_token_request_per_lifetime() {
     assert_eq!(issuer.requests(), 3, "one request per token lifetime");
 
     // No lock is left behind.
-    let lock = RedisTokenStore::builder(redis.url()).build().unwrap().lock_key(providers[0].cache_key());
+    let lock = redis.default_store().lock_key(providers[0].cache_key());
     assert!(!raw.exists::<_, bool>(&lock).await.unwrap(), "the lock is released");
 }
 
@@ -355,14 +365,13 @@ async fn child_provider() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eight_processes_make_one_token_request() {
     let Some(redis) = RedisServer::start("eight_processes_make_one_token_request") else { return };
-    let server = MockServer::start().await;
-    let issuer = Issuer::mount(&server, Duration::from_millis(500)).await;
+    let (server, issuer) = Issuer::start(Duration::from_millis(500)).await;
     let exe = std::env::current_exe().expect("the test binary");
     let children = (0..8).map(|_| {
         tokio::process::Command::new(&exe)
             .args(["redis::child_provider", "--exact", "--nocapture", "--test-threads", "1"])
             .env(CHILD_ENV, redis.url())
-            .env("UNIMICRO_REDIS_CHILD_TOKEN_URL", format!("{}{TOKEN_PATH}", server.uri()))
+            .env("UNIMICRO_REDIS_CHILD_TOKEN_URL", token_url(&server))
             .kill_on_drop(true)
             .output()
     });
@@ -388,21 +397,12 @@ async fn requests_keep_succeeding_while_redis_is_down_and_it_is_used_again_when_
     };
     let logs = LogCapture::default();
     let _guard = logs.install();
-    let server = MockServer::start().await;
-    let issuer = Issuer::mount(&server, Duration::ZERO).await;
+    let (server, issuer) = Issuer::start(Duration::ZERO).await;
     let clock = ManualClock::starting_now();
     let stores: Vec<_> = (0..2)
         .map(|_| store(&redis, &clock).retry_after_failure(Duration::from_millis(50)).build().unwrap())
         .collect();
-    let providers: Vec<_> = stores
-        .iter()
-        .map(|s| {
-            TokenProvider::builder(credentials(&format!("{}{TOKEN_PATH}", server.uri()), Some(&clock)))
-                .store(s.clone())
-                .build()
-                .unwrap()
-        })
-        .collect();
+    let providers: Vec<_> = stores.iter().map(|s| provider_on(&server, &clock, s.clone())).collect();
     assert_all(&load(&providers, 5).await, &token_n(1));
     assert_eq!(issuer.requests(), 1);
 
@@ -445,15 +445,10 @@ async fn a_redis_that_hangs_costs_at_most_one_command_timeout() {
     let Some(redis) = RedisServer::start("a_redis_that_hangs_costs_at_most_one_command_timeout") else {
         return;
     };
-    let server = MockServer::start().await;
-    let issuer = Issuer::mount(&server, Duration::ZERO).await;
+    let (server, issuer) = Issuer::start(Duration::ZERO).await;
     let clock = ManualClock::starting_now();
     let store = store(&redis, &clock).command_timeout(Duration::from_millis(300)).build().unwrap();
-    let provider =
-        TokenProvider::builder(credentials(&format!("{}{TOKEN_PATH}", server.uri()), Some(&clock)))
-            .store(store.clone())
-            .build()
-            .unwrap();
+    let provider = provider_on(&server, &clock, store.clone());
     assert_eq!(provider.token().await.unwrap().secret(), token_n(1));
 
     redis.signal("-STOP");
@@ -474,14 +469,13 @@ async fn a_lock_whose_owner_died_is_taken_over_after_its_lease() {
     let Some(redis) = RedisServer::start("a_lock_whose_owner_died_is_taken_over_after_its_lease") else {
         return;
     };
-    let server = MockServer::start().await;
-    let issuer = Issuer::mount(&server, Duration::from_millis(50)).await;
+    let (server, issuer) = Issuer::start(Duration::from_millis(50)).await;
     let clock = ManualClock::starting_now();
     let providers: Vec<_> = (0..3)
         .map(|_| provider(&server, &clock, store(&redis, &clock).lock_wait(Duration::from_secs(5))))
         .collect();
     // A worker took the lock with a 700 ms lease and died before releasing it.
-    let lock = RedisTokenStore::builder(redis.url()).build().unwrap().lock_key(providers[0].cache_key());
+    let lock = redis.default_store().lock_key(providers[0].cache_key());
     let mut raw = redis.raw().await;
     let taken: Option<String> = unimicro_auth::redis::cmd("SET")
         .arg(&lock)
@@ -516,11 +510,10 @@ async fn a_lock_held_too_long_is_waited_for_only_a_bounded_time() {
     let Some(redis) = RedisServer::start("a_lock_held_too_long_is_waited_for_only_a_bounded_time") else {
         return;
     };
-    let server = MockServer::start().await;
-    let issuer = Issuer::mount(&server, Duration::ZERO).await;
+    let (server, issuer) = Issuer::start(Duration::ZERO).await;
     let clock = ManualClock::starting_now();
     let provider = provider(&server, &clock, store(&redis, &clock).lock_wait(Duration::from_millis(300)));
-    let lock = RedisTokenStore::builder(redis.url()).build().unwrap().lock_key(provider.cache_key());
+    let lock = redis.default_store().lock_key(provider.cache_key());
     let mut raw = redis.raw().await;
     let _: () = raw.set_ex(&lock, "stuck-worker", 60).await.unwrap();
 
@@ -539,7 +532,7 @@ async fn the_lock_is_exclusive_and_released_only_by_its_owner() {
         return;
     };
     let clock = ManualClock::starting_now();
-    let key = credentials("http://127.0.0.1:9/connect/token", Some(&clock)).cache_key();
+    let key = cache_key();
     let store = |wait: u64| {
         store(&redis, &clock)
             .lock_lease(Duration::from_millis(400))
@@ -587,11 +580,7 @@ async fn entries_expire_with_the_token_are_removed_only_if_unchanged_and_can_be_
     let logs = LogCapture::default();
     let _guard = logs.install();
     let clock = ManualClock::starting_now();
-    let key = credentials("http://127.0.0.1:9/connect/token", Some(&clock)).cache_key();
-    let token = |secret: &str, ttl: u64| {
-        let now = clock_now(&clock);
-        AccessToken::new(secret, "Bearer", now, now + Duration::from_secs(ttl), vec!["AppFramework".into()])
-    };
+    let key = cache_key();
     let mut raw = redis.raw().await;
 
     for encrypted in [false, true] {
@@ -603,7 +592,8 @@ async fn entries_expire_with_the_token_are_removed_only_if_unchanged_and_can_be_
             builder
         };
         let store = builder.build().unwrap();
-        let (old, new) = (token("test-only-token-old", 600), token("test-only-token-new", 900));
+        let (old, new) =
+            (token(&clock, "test-only-token-old", 600), token(&clock, "test-only-token-new", 900));
         store.put(&key, &old).await.unwrap();
         let got = store.get(&key).await.unwrap().expect("stored");
         assert!(got.same_token(&old) && got.expires_at() == old.expires_at() && got.scopes() == old.scopes());
@@ -619,7 +609,7 @@ async fn entries_expire_with_the_token_are_removed_only_if_unchanged_and_can_be_
         store.remove(&key, &new).await.unwrap();
         assert!(store.get(&key).await.unwrap().is_none(), "the token given is removed");
 
-        store.put(&key, &token("test-only-token-expired", 0)).await.unwrap();
+        store.put(&key, &token(&clock, "test-only-token-expired", 0)).await.unwrap();
         assert!(store.get(&key).await.unwrap().is_none(), "an expired token is not stored");
         assert_no_secrets("the store's Debug", &format!("{store:?}"), &["test-only-token", key_b64, "q83v"]);
     }
@@ -631,24 +621,20 @@ async fn entries_expire_with_the_token_are_removed_only_if_unchanged_and_can_be_
             .encryption_key(TokenEncryptionKey::from_base64(k).unwrap())
     };
     let writer = with("q83vEjRWeJq83vEjRWeJq83vEjRWeJq83vEjRWeJq80=").build().unwrap();
-    writer.put(&key, &token("test-only-token-sealed", 600)).await.unwrap();
+    let sealed = token(&clock, "test-only-token-sealed", 600);
+    writer.put(&key, &sealed).await.unwrap();
     let wrong = with("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=").build().unwrap();
     let none = store(&redis, &clock).key_prefix("enc-true:").build().unwrap();
     for _ in 0..3 {
         assert!(wrong.get(&key).await.unwrap().is_none());
         assert!(none.get(&key).await.unwrap().is_none());
     }
-    assert!(writer.get(&key).await.unwrap().unwrap().same_token(&token("test-only-token-sealed", 600)));
+    assert!(writer.get(&key).await.unwrap().unwrap().same_token(&sealed));
     let text = logs.text();
     let warned = text.lines().filter(|l| l.starts_with("WARN") && l.contains("cannot read")).count();
     assert_eq!(warned, 2, "one warning per store, not per read:\n{text}");
     assert!(text.contains("another key") && text.contains("no encryption key"), "{text}");
     assert_no_secrets("the logs", &text, &["test-only-token", "q83vEjRW"]);
-}
-
-fn clock_now(clock: &ManualClock) -> std::time::SystemTime {
-    use unimicro_auth::Clock as _;
-    clock.now()
 }
 
 /// `rediss://` through rustls (the `redis-tls` feature; no OpenSSL): a store on a TLS-only Redis whose
@@ -677,9 +663,8 @@ async fn rediss_works_through_rustls() {
     };
     let url = format!("rediss://127.0.0.1:{}/0", redis.port);
     let clock = ManualClock::starting_now();
-    let key = credentials("http://127.0.0.1:9/connect/token", Some(&clock)).cache_key();
-    let now = clock_now(&clock);
-    let token = AccessToken::new("test-only-tls-token", "Bearer", now, now + Duration::from_secs(60), vec![]);
+    let key = cache_key();
+    let token = token(&clock, "test-only-tls-token", 60);
 
     let client = Client::build_with_tls(
         url.as_str(),
@@ -715,9 +700,8 @@ async fn a_least_privilege_acl_user_is_enough() {
         .await
         .unwrap();
     let clock = ManualClock::starting_now();
-    let key = credentials("http://127.0.0.1:9/connect/token", Some(&clock)).cache_key();
-    let now = clock_now(&clock);
-    let token = AccessToken::new("test-only-acl-token", "Bearer", now, now + Duration::from_secs(60), vec![]);
+    let key = cache_key();
+    let token = token(&clock, "test-only-acl-token", 60);
     let url = format!("redis://fleet:test-only-acl-password@127.0.0.1:{}/0", redis.port);
     let store = RedisTokenStore::builder(url).key_prefix("acl-fleet:").clock(clock.clone()).build().unwrap();
 
