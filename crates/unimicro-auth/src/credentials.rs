@@ -662,13 +662,12 @@ impl ClientCredentialsBuilder {
         let parse = |what: &str, s: &str| {
             let url = Url::parse(s)
                 .map_err(|e| Error::Config(format!("the {what} `{s}` is not a valid URL: {e}")))?;
-            if !matches!(url.scheme(), "https" | "http") {
-                return Err(Error::Config(format!("the {what} `{s}` must be an https URL")));
-            }
-            if url.scheme() == "http" && !crate::middleware::is_loopback(&url) {
-                return Err(Error::Config(format!(
-                    "the {what} `{s}` uses plain http: only loopback hosts may; use https"
-                )));
+            if !crate::middleware::secure_enough(&url) {
+                return Err(Error::Config(if url.scheme() == "http" {
+                    format!("the {what} `{s}` uses plain http: only loopback hosts may; use https")
+                } else {
+                    format!("the {what} `{s}` must be an https URL")
+                }));
             }
             Ok(url)
         };
@@ -744,6 +743,26 @@ mod tests {
             assert!(huge >= Duration::MAX / 2, "{huge:?}");
         }
         assert_eq!(jittered_backoff(Duration::ZERO, 5, max), Duration::ZERO);
+    }
+
+    #[test]
+    fn endpoints_must_be_https_or_loopback_http() {
+        let build =
+            |url: &str| ClientCredentials::builder("id").client_secret("s").token_endpoint(url).build();
+        for ok in ["https://login.example.com/token", "http://localhost:8080/token", "http://127.0.0.1:1/t"] {
+            assert!(build(ok).is_ok(), "{ok}");
+        }
+        for (bad, says) in [
+            ("http://login.example.com/token", "uses plain http: only loopback hosts may; use https"),
+            ("ftp://login.example.com/token", "must be an https URL"),
+            ("not a url", "is not a valid URL"),
+        ] {
+            let e = build(bad).unwrap_err();
+            assert!(matches!(&e, Error::Config(m) if m.contains(says)), "{bad}: {e}");
+        }
+        let e =
+            ClientCredentials::builder("id").client_secret("s").authority("ws://[::1]/").build().unwrap_err();
+        assert!(e.to_string().contains("the authority `ws://[::1]/` must be an https URL"), "{e}");
     }
 
     #[test]

@@ -22,8 +22,9 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
     }
 }
 
-/// Whether a token may travel to `url` at all: over https, or plain http to a loopback host.
-fn secure_enough(url: &Url) -> bool {
+/// Whether a token (or a client secret or assertion) may travel to `url` at all: over https, or plain
+/// http to a loopback host.
+pub(crate) fn secure_enough(url: &Url) -> bool {
     url.scheme() == "https" || (url.scheme() == "http" && is_loopback(url))
 }
 
