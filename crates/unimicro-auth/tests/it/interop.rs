@@ -23,8 +23,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::StatusCode;
 use serde_json::Value;
 use unimicro_auth::{
-    AccessToken, AssertionAudience, Certificate, CertificateSigner, ClientCredentials, Error, KeyIdStyle,
-    RefreshPolicy, RetryPolicy, SecretStyle, SigningAlgorithm, TokenProvider,
+    AccessToken, AssertionAudience, Certificate, CertificateSigner, ClientAssertionSigner, ClientCredentials,
+    ClientCredentialsBuilder, Error, KeyIdStyle, RefreshPolicy, RetryPolicy, SecretStyle, SigningAlgorithm,
+    TokenProvider,
 };
 
 /// The `kid` the server registers for the PEM fixture's key on `interop-jwks-kid`.
@@ -53,27 +54,34 @@ fn pem_certificate() -> Certificate {
     .expect("PEM fixture")
 }
 
-fn quick() -> RetryPolicy {
-    RetryPolicy::none()
-}
-
-fn assertion_client(client_id: &str, signer: CertificateSigner) -> ClientCredentials {
+/// `client_id` signing its assertions with `signer`, finding the server by discovery, with no retries.
+fn assertion_builder(client_id: &str, signer: impl ClientAssertionSigner) -> ClientCredentialsBuilder {
     ClientCredentials::builder(client_id)
         .assertion_signer(signer)
         .authority(url())
-        .retry_policy(quick())
-        .build()
-        .expect("valid configuration")
+        .retry_policy(RetryPolicy::none())
 }
 
-fn secret_client(client_id: &str, secret: &str, style: SecretStyle) -> ClientCredentials {
+fn assertion_client(client_id: &str, signer: impl ClientAssertionSigner) -> ClientCredentials {
+    assertion_builder(client_id, signer).build().expect("valid configuration")
+}
+
+/// `client_id` sending `secret` as `style` says, finding the server by discovery, with no retries.
+fn secret_builder(client_id: &str, secret: &str, style: SecretStyle) -> ClientCredentialsBuilder {
     ClientCredentials::builder(client_id)
         .client_secret(secret)
         .secret_style(style)
         .authority(url())
-        .retry_policy(quick())
-        .build()
-        .expect("valid configuration")
+        .retry_policy(RetryPolicy::none())
+}
+
+fn secret_client(client_id: &str, secret: &str, style: SecretStyle) -> ClientCredentials {
+    secret_builder(client_id, secret, style).build().expect("valid configuration")
+}
+
+/// The signer of the clients whose keys are registered without `kid`.
+fn signer_without_kid() -> CertificateSigner {
+    CertificateSigner::new(pem_certificate()).key_id(KeyIdStyle::None)
 }
 
 /// The claims of a JWT, without checking its signature.
@@ -122,7 +130,7 @@ async fn discovery_through_the_real_document() {
     let creds = ClientCredentials::builder("interop-secret-basic")
         .client_secret(SECRET)
         .authority(other_name)
-        .retry_policy(quick())
+        .retry_policy(RetryPolicy::none())
         .build()
         .expect("valid configuration");
     let err = creds.request_token().await.expect_err("issuer mismatch");
@@ -200,22 +208,16 @@ async fn signing_algorithms_and_audiences() {
         .algorithm(SigningAlgorithm::PS256)
         .include_x5t_s256(true)
         .include_x5c(true);
-    let creds = ClientCredentials::builder("interop-jwks")
-        .assertion_signer(signer)
-        .authority(url())
+    let creds = assertion_builder("interop-jwks", signer)
         .assertion_audience(AssertionAudience::Issuer)
-        .retry_policy(quick())
         .build()
         .unwrap();
     for _ in 0..3 {
         let token = creds.request_token().await.expect("PS256, aud = issuer");
         assert_issued_to(&token, "interop-jwks", RESOURCE);
     }
-    let creds = ClientCredentials::builder("interop-jwks")
-        .assertion_signer(CertificateSigner::new(pem_certificate()).key_id(KeyIdStyle::None))
-        .authority(url())
+    let creds = assertion_builder("interop-jwks", signer_without_kid())
         .assertion_audience(AssertionAudience::Custom("https://somewhere.else/token".into()))
-        .retry_policy(quick())
         .build()
         .unwrap();
     let err = creds.request_token().await.expect_err("wrong audience");
@@ -254,22 +256,16 @@ async fn invalid_client_and_invalid_scope_are_typed_errors() {
         .expect_err("unknown client");
     assert_oauth(&err, "invalid_client", StatusCode::UNAUTHORIZED);
 
-    let creds = ClientCredentials::builder("interop-secret-basic")
-        .client_secret(SECRET)
-        .authority(url())
+    let creds = secret_builder("interop-secret-basic", SECRET, SecretStyle::Basic)
         .scopes(["api:read", "api:admin"])
-        .retry_policy(quick())
         .build()
         .unwrap();
     let err = creds.request_token().await.expect_err("a scope the client is not registered for");
     assert_oauth(&err, "invalid_scope", StatusCode::BAD_REQUEST);
     assert!(err.to_string().contains("request only scopes"), "{err}");
 
-    let creds = ClientCredentials::builder("interop-secret-basic")
-        .client_secret(SECRET)
-        .authority(url())
+    let creds = secret_builder("interop-secret-basic", SECRET, SecretStyle::Basic)
         .scopes(["api:read"])
-        .retry_policy(quick())
         .build()
         .unwrap();
     let token = creds.request_token().await.expect("an allowed scope");
@@ -328,13 +324,7 @@ async fn access_tokens_verify_against_the_jwks_uri() {
     let jwks = http_json(doc["jwks_uri"].as_str().expect("jwks_uri")).await;
     for (resource, alg) in [(RESOURCE, "RS256"), (RESOURCE_ES256, "ES256")] {
         let signer = CertificateSigner::new(pem_certificate()).key_id(KeyIdStyle::Custom(KID.into()));
-        let creds = ClientCredentials::builder("interop-jwks-kid")
-            .assertion_signer(signer)
-            .authority(url())
-            .resource(resource)
-            .retry_policy(quick())
-            .build()
-            .unwrap();
+        let creds = assertion_builder("interop-jwks-kid", signer).resource(resource).build().unwrap();
         let sent = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
         let token = creds.request_token().await.expect("token");
         let jws = token.secret();
@@ -376,7 +366,7 @@ enum Tamper {
 }
 
 #[async_trait::async_trait]
-impl unimicro_auth::ClientAssertionSigner for Tampering {
+impl ClientAssertionSigner for Tampering {
     async fn sign(
         &self,
         claims: &unimicro_auth::AssertionClaims,
@@ -410,29 +400,18 @@ impl unimicro_auth::ClientAssertionSigner for Tampering {
 #[tokio::test]
 #[ignore = "needs UNIMICRO_INTEROP_URL: run cargo xtask interop"]
 async fn the_server_refuses_replayed_expired_and_future_assertions() {
-    let tampering = |tamper| Tampering {
-        inner: CertificateSigner::new(pem_certificate()).key_id(KeyIdStyle::None),
-        tamper,
-        first: std::sync::Mutex::new(None),
+    let tampering = |tamper| {
+        let signer = Tampering { inner: signer_without_kid(), tamper, first: std::sync::Mutex::new(None) };
+        assertion_client("interop-jwks", signer)
     };
     // A replayed jti: the first use passes, the second is refused.
-    let creds = ClientCredentials::builder("interop-jwks")
-        .assertion_signer(tampering(Tamper::Replay))
-        .authority(url())
-        .retry_policy(quick())
-        .build()
-        .unwrap();
+    let creds = tampering(Tamper::Replay);
     creds.request_token().await.expect("first use of the assertion");
     let err = creds.request_token().await.expect_err("replayed jti");
     assert_oauth(&err, "invalid_client", StatusCode::UNAUTHORIZED);
 
     for tamper in [Tamper::Expired, Tamper::NotYetValid] {
-        let creds = ClientCredentials::builder("interop-jwks")
-            .assertion_signer(tampering(tamper))
-            .authority(url())
-            .retry_policy(quick())
-            .build()
-            .unwrap();
+        let creds = tampering(tamper);
         let err = creds.request_token().await.expect_err("assertion outside its lifetime");
         println!("{tamper:?}: {err}");
         assert_oauth(&err, "invalid_client", StatusCode::UNAUTHORIZED);
@@ -440,12 +419,7 @@ async fn the_server_refuses_replayed_expired_and_future_assertions() {
 
     // oidc-provider finds the client by `sub` and checks `iss`: a `sub` that is not the client id
     // disagrees with the `client_id` parameter (`invalid_request: client_id mismatch`).
-    let creds = ClientCredentials::builder("interop-jwks")
-        .assertion_signer(tampering(Tamper::SubjectNotClient))
-        .authority(url())
-        .retry_policy(quick())
-        .build()
-        .unwrap();
+    let creds = tampering(Tamper::SubjectNotClient);
     let err = creds.request_token().await.expect_err("sub is not the client");
     println!("SubjectNotClient: {err}");
     assert_oauth(&err, "invalid_request", StatusCode::BAD_REQUEST);
@@ -467,13 +441,8 @@ async fn background_refresh_across_three_lifetimes_makes_one_request_each() {
     // be due at 18 s), so exactly 3 token requests, and only the very first calls ever wait.
     const WINDOW: Duration = Duration::from_secs(15);
     const LOOPS: usize = 4;
-    let creds = ClientCredentials::builder("interop-refresh")
-        .assertion_signer(CertificateSigner::new(pem_certificate()).key_id(KeyIdStyle::None))
-        .authority(url())
-        .resource(RESOURCE_SHORT)
-        .retry_policy(quick())
-        .build()
-        .unwrap();
+    let creds =
+        assertion_builder("interop-refresh", signer_without_kid()).resource(RESOURCE_SHORT).build().unwrap();
     let policy =
         RefreshPolicy::default().soft_margin(0.25, Duration::ZERO, Duration::from_secs(300)).jitter(0.0);
     let provider = TokenProvider::builder(creds).refresh_policy(policy).build().unwrap();
