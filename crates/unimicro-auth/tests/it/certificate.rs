@@ -8,7 +8,7 @@ use unimicro_auth::{Certificate, Error, KeyKind, SigningAlgorithm};
 
 use crate::support::{
     LogCapture, NON_ASCII_PASSWORD, PASSWORD, assert_no_secrets, build_pkcs12, fixture, fixture_text,
-    generate, generate_rsa, modern_p12, openssl_fingerprint, pem,
+    generate, generate_p256, generate_rsa, modern_p12, openssl_fingerprint, pem,
 };
 
 fn p12(name: &str, password: &str) -> Result<Certificate, Error> {
@@ -131,8 +131,8 @@ fn an_unencrypted_key_loads_even_with_a_password() {
 
 #[test]
 fn reads_p256_keys_in_pkcs8_and_sec1() {
-    let generated = generate(&rcgen::PKCS_ECDSA_P256_SHA256, "test-only p256", None);
-    let cert = Certificate::from_pem(&generated.cert_pem, &generated.key_pem).unwrap();
+    let generated = generate_p256("test-only p256");
+    let cert = generated.certificate();
     assert_eq!(cert.key_kind(), KeyKind::EcP256);
     assert_eq!(cert.default_algorithm(), SigningAlgorithm::ES256);
     assert!(cert.supports(SigningAlgorithm::ES256) && !cert.supports(SigningAlgorithm::RS256));
@@ -154,7 +154,7 @@ fn reads_p256_keys_in_pkcs8_and_sec1() {
 #[test]
 fn reports_the_validity_period() {
     let generated = generate_rsa_valid((2020, 1, 1), (2040, 1, 1));
-    let cert = Certificate::from_pem(&generated.cert_pem, &generated.key_pem).unwrap();
+    let cert = generated.certificate();
     assert_eq!(cert.not_before(), UNIX_EPOCH + Duration::from_secs(1_577_836_800));
     assert_eq!(cert.not_after(), UNIX_EPOCH + Duration::from_secs(2_208_988_800));
 }
@@ -169,13 +169,13 @@ fn expired_and_not_yet_valid_certificates_load_with_a_warning() {
     let _guard = logs.install();
 
     let expired = generate_rsa_valid((1999, 1, 1), (2001, 1, 1));
-    let cert = Certificate::from_pem(&expired.cert_pem, &expired.key_pem).unwrap();
+    let cert = expired.certificate();
     assert!(cert.not_after() < SystemTime::now());
     assert!(logs.text().contains("expired"), "{}", logs.text());
     assert!(!logs.text().contains("not valid yet"));
 
     let future = generate_rsa_valid((2090, 1, 1), (2095, 1, 1));
-    Certificate::from_pem(&future.cert_pem, &future.key_pem).unwrap();
+    future.certificate();
     assert!(logs.text().contains("not valid yet"), "{}", logs.text());
 
     let before = logs.text();
@@ -218,7 +218,7 @@ fn key_mismatch_names_the_certificate() {
     assert!(matches!(&e, Error::KeyMismatch { subject } if subject.contains("stranger")), "{e:?}");
 
     // A key of another type than the certificate's.
-    let p256 = generate(&rcgen::PKCS_ECDSA_P256_SHA256, "test-only p256", None);
+    let p256 = generate_p256("test-only p256");
     assert!(matches!(Certificate::from_pem(&client_pem(), &p256.key_pem), Err(Error::KeyMismatch { .. })));
     assert!(matches!(Certificate::from_pem(&p256.cert_pem, &key_pem()), Err(Error::KeyMismatch { .. })));
 }

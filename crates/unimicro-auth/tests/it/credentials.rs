@@ -18,7 +18,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::{
     Assertion, LogCapture, NON_ASCII_PASSWORD, PASSWORD, SHORT, assert_no_secrets, drive, field, fixture,
-    fixture_text, form, generate, modern_p12, mount_catch_all, token_response, verify_assertion,
+    fixture_text, form, generate_p256, generate_rsa, modern_p12, mount_catch_all, token_response,
+    verify_assertion,
 };
 
 const TOKEN: &str = "test-only-access-token-3f9a";
@@ -160,8 +161,7 @@ async fn a_tampered_assertion_does_not_verify() {
     assert!(std::panic::catch_unwind(|| verify_assertion(&spliced, &cert)).is_err());
     // Same key, other certificate: still verifies (the key is what signs).
     verify_assertion(&jws, &other);
-    let stranger = generate(&rcgen::PKCS_RSA_SHA256, "test-only stranger", None);
-    let stranger = Certificate::from_pem(&stranger.cert_pem, &stranger.key_pem).unwrap();
+    let stranger = generate_rsa("test-only stranger").certificate();
     assert!(std::panic::catch_unwind(|| verify_assertion(&jws, &stranger)).is_err());
 }
 
@@ -242,8 +242,7 @@ async fn signer_options_shape_the_header() {
 
 #[tokio::test]
 async fn p256_certificates_sign_es256() {
-    let generated = generate(&rcgen::PKCS_ECDSA_P256_SHA256, "test-only p256", None);
-    let cert = Certificate::from_pem(&generated.cert_pem, &generated.key_pem).unwrap();
+    let cert = generate_p256("test-only p256").certificate();
     let server = token_server(token_response(TOKEN, json!(60)), 1).await;
     with_certificate(&server, cert.clone()).request_token().await.unwrap();
     assert_eq!(first_assertion(&server, &cert).await.header["alg"], "ES256");

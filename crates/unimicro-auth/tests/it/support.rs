@@ -91,6 +91,18 @@ pub(crate) fn generate_rsa(common_name: &str) -> Generated {
     generate(&rcgen::PKCS_RSA_SHA256, common_name, None)
 }
 
+/// A throwaway EC P-256 certificate and key.
+pub(crate) fn generate_p256(common_name: &str) -> Generated {
+    generate(&rcgen::PKCS_ECDSA_P256_SHA256, common_name, None)
+}
+
+impl Generated {
+    /// The certificate and key loaded from their PEM.
+    pub(crate) fn certificate(&self) -> Certificate {
+        Certificate::from_pem(&self.cert_pem, &self.key_pem).expect("a generated certificate loads")
+    }
+}
+
 /// PEM-armours `der` under `label`.
 pub(crate) fn pem(label: &str, der: &[u8]) -> String {
     let b64 = STANDARD.encode(der);
