@@ -6,7 +6,7 @@ use std::sync::Arc;
 use http::{Extensions, StatusCode, header};
 use reqwest::{Request, Response};
 use reqwest_middleware::{Middleware, Next};
-use url::{Host, Origin, Url};
+use url::{Host, Url};
 
 use crate::{Error, Result, TokenProvider};
 
@@ -68,7 +68,39 @@ pub(crate) fn secure_enough(url: &Url) -> bool {
 #[derive(Clone)]
 pub struct AuthMiddleware {
     provider: TokenProvider,
-    origins: Arc<Vec<Origin>>,
+    origins: Arc<Vec<AllowedOrigin>>,
+}
+
+/// An origin tokens may be sent to: scheme, host (as the URL serializes it) and port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct AllowedOrigin {
+    scheme: String,
+    host: String,
+    port: Option<u16>,
+}
+
+impl AllowedOrigin {
+    fn of(url: &Url) -> Self {
+        let host = url.host_str().unwrap_or_default().to_owned();
+        Self { scheme: url.scheme().to_owned(), host, port: url.port_or_known_default() }
+    }
+
+    /// Whether `url` is of this origin; compares in place, allocating nothing (it runs on every request).
+    fn matches(&self, url: &Url) -> bool {
+        url.scheme() == self.scheme
+            && url.host_str() == Some(&self.host)
+            && url.port_or_known_default() == self.port
+    }
+}
+
+impl fmt::Display for AllowedOrigin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}", self.scheme, self.host)?;
+        match self.port {
+            Some(port) => write!(f, ":{port}"),
+            None => Ok(()),
+        }
+    }
 }
 
 impl AuthMiddleware {
@@ -100,7 +132,7 @@ impl AuthMiddleware {
                 "tokens are never sent over plain http except to loopback hosts; use https".into(),
             ));
         }
-        let origin = url.origin();
+        let origin = AllowedOrigin::of(&url);
         if !self.origins.contains(&origin) {
             Arc::make_mut(&mut self.origins).push(origin);
         }
@@ -115,13 +147,13 @@ impl AuthMiddleware {
     /// Whether a token may be attached to a request for `url`.
     fn allowed(&self, url: &Url) -> bool {
         // The scheme check is also made here, not only in `allow_origin`: defence in depth.
-        secure_enough(url) && self.origins.contains(&url.origin())
+        secure_enough(url) && self.origins.iter().any(|origin| origin.matches(url))
     }
 }
 
 impl fmt::Debug for AuthMiddleware {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let origins: Vec<String> = self.origins.iter().map(Origin::ascii_serialization).collect();
+        let origins: Vec<String> = self.origins.iter().map(ToString::to_string).collect();
         f.debug_struct("AuthMiddleware").field("provider", &self.provider).field("origins", &origins).finish()
     }
 }
@@ -199,6 +231,23 @@ impl Middleware for AuthMiddleware {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn origins_match_scheme_host_and_port() {
+        let origin = AllowedOrigin::of(&Url::parse("https://api.example.com/api/").unwrap());
+        assert_eq!(origin.to_string(), "https://api.example.com:443");
+        for url in ["https://api.example.com/x?y=1", "https://API.example.com:443/"] {
+            assert!(origin.matches(&Url::parse(url).unwrap()), "{url}");
+        }
+        for url in [
+            "http://api.example.com/",
+            "https://api.example.com:8443/",
+            "https://example.com/",
+            "https://api.example.com.evil.test/",
+        ] {
+            assert!(!origin.matches(&Url::parse(url).unwrap()), "{url}");
+        }
+    }
 
     #[test]
     fn loopback_hosts() {
