@@ -40,7 +40,8 @@ impl ApiRequest {
 #[derive(Debug)]
 pub(crate) struct Answer {
     pub(crate) status: StatusCode,
-    pub(crate) headers: HeaderMap,
+    /// The `Content-Type` header, if any.
+    pub(crate) content_type: Option<HeaderValue>,
     pub(crate) body: Bytes,
 }
 
@@ -68,6 +69,16 @@ impl Answer {
 
 /// Decodes `body` as JSON into `T`; a failure names the JSON path where it happened.
 pub(crate) fn decode<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T> {
+    // The fast path: tracking the path costs about as much as decoding, so it is done only to explain
+    // a failure.
+    match serde_json::from_slice(body) {
+        Ok(value) => Ok(value),
+        Err(_) => decode_tracking_path(status, body),
+    }
+}
+
+/// [`decode`], tracking the JSON path so that a failure can name it.
+fn decode_tracking_path<T: DeserializeOwned>(status: StatusCode, body: &[u8]) -> Result<T> {
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de)
         .map_err(|e| Error::Decode(Box::new(DecodeError::json(status, body, e))))?;
@@ -111,9 +122,9 @@ impl Client {
         let status = response.status();
         tracing::debug!(%method, path = url.path(), status = status.as_u16(), "unimicro api answered");
         if status.is_success() {
-            let headers = response.headers().clone();
+            let content_type = response.headers().get(CONTENT_TYPE).cloned();
             let body = response.bytes().await.map_err(|e| Error::Transport(e.into()))?;
-            return Ok(Answer { status, headers, body });
+            return Ok(Answer { status, content_type, body });
         }
         let content_type =
             response.headers().get(CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);

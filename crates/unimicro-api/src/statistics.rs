@@ -225,9 +225,8 @@ fn read_rows<R: DeserializeOwned>(answer: &Answer, method: Method, url: url::Url
     }
     let head: Head = answer.json()?;
     if head.success == Some(false) {
-        let content_type =
-            answer.headers.get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let error = ApiError::new(method, url, answer.status, content_type.as_deref(), &answer.body, false);
+        let content_type = answer.content_type.as_ref().and_then(|v| v.to_str().ok());
+        let error = ApiError::new(method, url, answer.status, content_type, &answer.body, false);
         return Err(Error::Api(Box::new(error)));
     }
     if head.data.is_none() {
@@ -275,12 +274,12 @@ where
 #[cfg(test)]
 mod tests {
     use bytes::Bytes;
-    use http::{HeaderMap, StatusCode};
+    use http::StatusCode;
 
     use super::*;
 
     fn answer(body: &str) -> Answer {
-        Answer { status: StatusCode::OK, headers: HeaderMap::new(), body: Bytes::from(body.to_owned()) }
+        Answer { status: StatusCode::OK, content_type: None, body: Bytes::from(body.to_owned()) }
     }
 
     fn url() -> url::Url {
