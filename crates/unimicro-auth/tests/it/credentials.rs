@@ -17,9 +17,9 @@ use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use crate::support::{
-    Assertion, LogCapture, NON_ASCII_PASSWORD, PASSWORD, SHORT, assert_no_secrets, drive, field, fixture,
-    fixture_text, form, generate_p256, generate_rsa, modern_p12, mount_catch_all, token_response,
-    verify_assertion,
+    Assertion, LogCapture, NON_ASCII_PASSWORD, PASSWORD, SHORT, TOKEN_PATH, assert_no_secrets, drive, field,
+    fixture, fixture_text, form, generate_p256, generate_rsa, modern_p12, mount_with_catch_all, server_with,
+    token_endpoint, token_response, verify_assertion,
 };
 
 const TOKEN: &str = "test-only-access-token-3f9a";
@@ -27,46 +27,28 @@ const CLIENT_ID: &str = "test-only-client";
 /// Every character RFC 6749 §2.3.1's form-encoding changes, and non-ASCII.
 const SECRET: &str = "p%a+s:s wø€/&=";
 
-/// A server with a token endpoint at `/connect/token` answering `response`, expected `times` times.
+/// A server whose token endpoint answers `response` to form posts, expected `times` times.
 async fn token_server(response: ResponseTemplate, times: u64) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/connect/token"))
+    server_with([Mock::given(method("POST"))
+        .and(path(TOKEN_PATH))
         .and(header("content-type", "application/x-www-form-urlencoded"))
         .respond_with(response)
         .expect(times)
-        .named("token endpoint")
-        .mount(&server)
-        .await;
-    mount_catch_all(&server).await;
-    server
+        .named("token endpoint")])
+    .await
 }
 
 /// A server whose token endpoint answers `failure` `failures` times, then a token `successes` times.
 async fn fails_then_issues(failure: ResponseTemplate, failures: u64, successes: u64) -> MockServer {
-    let server = MockServer::start().await;
-    token_endpoint(failure)
-        .up_to_n_times(failures)
-        .expect(failures)
-        .named("failures first")
-        .mount(&server)
-        .await;
-    token_endpoint(token_response(TOKEN, json!(3600)))
-        .expect(successes)
-        .named("then tokens")
-        .mount(&server)
-        .await;
-    mount_catch_all(&server).await;
-    server
-}
-
-/// The token endpoint: POSTs to `/connect/token` answered with `response`.
-fn token_endpoint(response: ResponseTemplate) -> Mock {
-    Mock::given(method("POST")).and(path("/connect/token")).respond_with(response)
+    server_with([
+        token_endpoint(failure).up_to_n_times(failures).expect(failures).named("failures first"),
+        token_endpoint(token_response(TOKEN, json!(3600))).expect(successes).named("then tokens"),
+    ])
+    .await
 }
 
 fn token_url(server: &MockServer) -> String {
-    format!("{}/connect/token", server.uri())
+    format!("{}{TOKEN_PATH}", server.uri())
 }
 
 fn with_certificate(server: &MockServer, cert: Certificate) -> ClientCredentials {
@@ -343,24 +325,24 @@ async fn discovery_server(issuer: impl Fn(&str) -> String, token_endpoint_times:
     let server = MockServer::start().await;
     let document = json!({
         "issuer": issuer(&server.uri()),
-        "token_endpoint": format!("{}/connect/token", server.uri()),
+        "token_endpoint": token_url(&server),
         "jwks_uri": format!("{}/jwks", server.uri()),
         "grant_types_supported": ["client_credentials"],
     });
+    let token = token_endpoint(token_response(TOKEN, json!(3600)))
+        .expect(token_endpoint_times)
+        .named("token endpoint");
+    mount_with_catch_all(&server, [discovery(document), token]).await;
+    server
+}
+
+/// The discovery endpoint answering `document`, expected once.
+fn discovery(document: Value) -> Mock {
     Mock::given(method("GET"))
         .and(path("/.well-known/openid-configuration"))
         .respond_with(ResponseTemplate::new(200).set_body_json(document))
         .expect(1)
         .named("discovery")
-        .mount(&server)
-        .await;
-    token_endpoint(token_response(TOKEN, json!(3600)))
-        .expect(token_endpoint_times)
-        .named("token endpoint")
-        .mount(&server)
-        .await;
-    mount_catch_all(&server).await;
-    server
 }
 
 /// Client-secret credentials finding the token endpoint by discovery at `authority`.
@@ -421,13 +403,7 @@ async fn issuer_mismatch_is_refused() {
 #[tokio::test]
 async fn discovery_without_token_endpoint_is_an_error() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/.well-known/openid-configuration"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({ "issuer": server.uri() })))
-        .expect(1)
-        .mount(&server)
-        .await;
-    mount_catch_all(&server).await;
+    mount_with_catch_all(&server, [discovery(json!({ "issuer": server.uri() }))]).await;
     let e = via_discovery(server.uri()).request_token().await.unwrap_err();
     assert!(matches!(&e, Error::Discovery { reason, .. } if reason.contains("token_endpoint")), "{e:?}");
 }

@@ -15,10 +15,9 @@ use wiremock::matchers::{body_json, header as has_header, method, path};
 use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 
 use crate::provider::{
-    CLIENT_SECRET, PAST_HARD, clock, issues, provider, refuses, server_with, token_requests,
-    unused_credentials,
+    CLIENT_SECRET, PAST_HARD, clock, issues, provider, refuses, token_requests, unused_credentials,
 };
-use crate::support::assert_no_secrets;
+use crate::support::{assert_no_secrets, server_with};
 
 const API_PATH: &str = "/api/thing";
 

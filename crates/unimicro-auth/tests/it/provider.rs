@@ -13,12 +13,13 @@ use unimicro_auth::{
     AccessToken, CacheKey, ClientCredentials, Clock as _, Error, InMemoryTokenStore, ManualClock,
     RetryPolicy, TokenProvider, TokenStore,
 };
-use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{LogCapture, assert_no_secrets, mount_catch_all, token_response, until};
+use crate::support::{
+    LogCapture, TOKEN_PATH, assert_no_secrets, mount_catch_all, server_with, token_endpoint, token_response,
+    until,
+};
 
-pub(crate) const TOKEN_PATH: &str = "/connect/token";
 pub(crate) const CLIENT_ID: &str = "test-client";
 pub(crate) const CLIENT_SECRET: &str = "test-only-client-secret-value";
 
@@ -64,23 +65,6 @@ pub(crate) fn provider(server: &MockServer, clock: &ManualClock) -> TokenProvide
 /// A provider over [`credentials`] that shares its tokens through `store`.
 fn provider_with_store(server: &MockServer, clock: &ManualClock, store: impl TokenStore) -> TokenProvider {
     TokenProvider::builder(credentials(server, clock)).store(store).build().expect("provider")
-}
-
-/// A server with `mocks`, mounted in this order (the first that matches and is not used up answers),
-/// and the catch-all. (A scoped mock must be mounted before the catch-all: see
-/// `a_failing_background_refresh_keeps_serving_the_valid_token_and_backs_off`.)
-pub(crate) async fn server_with(mocks: impl IntoIterator<Item = Mock>) -> MockServer {
-    let server = MockServer::start().await;
-    for mock in mocks {
-        mock.mount(&server).await;
-    }
-    mount_catch_all(&server).await;
-    server
-}
-
-/// The token endpoint, answering `response`.
-pub(crate) fn token_endpoint(response: ResponseTemplate) -> Mock {
-    Mock::given(method("POST")).and(path(TOKEN_PATH)).respond_with(response)
 }
 
 /// A token endpoint answering `token`, valid 3600 s.

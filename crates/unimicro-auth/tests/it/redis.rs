@@ -20,12 +20,10 @@ use unimicro_auth::{
     AccessToken, CacheKey, ClientCredentials, Clock as _, ManualClock, RedisTokenStore,
     RedisTokenStoreBuilder, RetryPolicy, TokenEncryptionKey, TokenProvider, TokenStore,
 };
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
-use crate::support::{LogCapture, assert_no_secrets, mount_catch_all, until};
+use crate::support::{LogCapture, TOKEN_PATH, assert_no_secrets, server_with, token_endpoint, until};
 
-const TOKEN_PATH: &str = "/connect/token";
 const CLIENT_ID: &str = "fleet-client";
 const CLIENT_SECRET: &str = "test-only-fleet-client-secret";
 /// Tokens live an hour: soft point 300 s before expiry (less up to 30 s of jitter), hard point 30 s.
@@ -204,11 +202,8 @@ struct Issuer {
 impl Issuer {
     /// A server with this token endpoint (and the catch-all).
     async fn start(delay: Duration) -> (MockServer, Self) {
-        let server = MockServer::start().await;
         let issuer = Self { count: Arc::default(), delay };
-        Mock::given(method("POST")).and(path(TOKEN_PATH)).respond_with(issuer.clone()).mount(&server).await;
-        mount_catch_all(&server).await;
-        (server, issuer)
+        (server_with([token_endpoint(issuer.clone())]).await, issuer)
     }
 
     fn requests(&self) -> usize {

@@ -12,8 +12,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::Value;
 use unimicro_auth::{Certificate, ManualClock};
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::{any, method, path};
+use wiremock::{Mock, MockServer, Respond, ResponseTemplate};
 
 /// The password of the password-protected fixtures (see `fixtures/README.txt`).
 pub(crate) const PASSWORD: &str = "test-only-password";
@@ -181,6 +181,15 @@ pub(crate) fn field(form: &[(String, String)], name: &str) -> String {
     values[0].clone()
 }
 
+/// The path of the token endpoint on the test servers.
+pub(crate) const TOKEN_PATH: &str = "/connect/token";
+
+/// The token endpoint: POSTs to [`TOKEN_PATH`] answered by `response` (a `ResponseTemplate`, or
+/// a responder of the test's own).
+pub(crate) fn token_endpoint(response: impl Respond + 'static) -> Mock {
+    Mock::given(method("POST")).and(path(TOKEN_PATH)).respond_with(response)
+}
+
 /// A successful token response.
 pub(crate) fn token_response(token: &str, expires_in: Value) -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(serde_json::json!({
@@ -188,6 +197,23 @@ pub(crate) fn token_response(token: &str, expires_in: Value) -> ResponseTemplate
         "token_type": "Bearer",
         "expires_in": expires_in,
     }))
+}
+
+/// A server with `mocks`, mounted in this order (the first that matches and is not used up answers),
+/// and the catch-all. (A scoped mock must be mounted before the catch-all: see
+/// `a_failing_background_refresh_keeps_serving_the_valid_token_and_backs_off`.)
+pub(crate) async fn server_with(mocks: impl IntoIterator<Item = Mock>) -> MockServer {
+    let server = MockServer::start().await;
+    mount_with_catch_all(&server, mocks).await;
+    server
+}
+
+/// Mounts `mocks` on `server` in this order, then the catch-all.
+pub(crate) async fn mount_with_catch_all(server: &MockServer, mocks: impl IntoIterator<Item = Mock>) {
+    for mock in mocks {
+        mock.mount(server).await;
+    }
+    mount_catch_all(server).await;
 }
 
 /// Mounts, last and at the lowest priority, a mock that answers any request no other mock
