@@ -80,6 +80,12 @@ pub(crate) struct FilterError {
     pub(crate) position: usize,
 }
 
+impl FilterError {
+    fn at(position: usize, message: impl Into<String>) -> Self {
+        Self { message: message.into(), position }
+    }
+}
+
 impl fmt::Display for FilterError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} at position {}", self.message, self.position)
@@ -100,7 +106,6 @@ fn tokenize(src: &str) -> Result<Vec<(Tok, usize)>, FilterError> {
     let chars: Vec<(usize, char)> = src.char_indices().collect();
     let mut out = Vec::new();
     let mut i = 0;
-    let err = |message: String, position| FilterError { message, position };
     while i < chars.len() {
         let (pos, c) = chars[i];
         match c {
@@ -122,7 +127,7 @@ fn tokenize(src: &str) -> Result<Vec<(Tok, usize)>, FilterError> {
                 i += 1;
                 loop {
                     match chars.get(i) {
-                        None => return Err(err("unterminated string literal".into(), pos)),
+                        None => return Err(FilterError::at(pos, "unterminated string literal")),
                         Some((_, '\'')) if matches!(chars.get(i + 1), Some((_, '\''))) => {
                             text.push('\'');
                             i += 2;
@@ -142,7 +147,6 @@ fn tokenize(src: &str) -> Result<Vec<(Tok, usize)>, FilterError> {
             c if c.is_ascii_digit()
                 || (c == '-' && chars.get(i + 1).is_some_and(|(_, d)| d.is_ascii_digit())) =>
             {
-                let start = i;
                 i += 1;
                 while chars.get(i).is_some_and(|(_, d)| d.is_ascii_digit() || *d == '.') {
                     i += 1;
@@ -154,7 +158,7 @@ fn tokenize(src: &str) -> Result<Vec<(Tok, usize)>, FilterError> {
                     .ok()
                     .map(Number::from)
                     .or_else(|| text.parse::<f64>().ok().and_then(Number::from_f64))
-                    .ok_or_else(|| err(format!("`{text}` is not a number"), chars[start].0))?;
+                    .ok_or_else(|| FilterError::at(pos, format!("`{text}` is not a number")))?;
                 out.push((Tok::Num(number), pos));
             }
             c if c.is_alphabetic() || c == '_' => {
@@ -166,7 +170,7 @@ fn tokenize(src: &str) -> Result<Vec<(Tok, usize)>, FilterError> {
                 out.push((Tok::Ident(src[pos..stop].to_owned()), pos));
                 i = end;
             }
-            other => return Err(err(format!("unexpected character `{other}`"), pos)),
+            other => return Err(FilterError::at(pos, format!("unexpected character `{other}`"))),
         }
     }
     Ok(out)
@@ -182,12 +186,12 @@ struct Parser {
 pub(crate) fn parse(src: &str) -> Result<Expr, FilterError> {
     let toks = tokenize(src)?;
     if toks.is_empty() {
-        return Err(FilterError { message: "the filter is empty".into(), position: 0 });
+        return Err(FilterError::at(0, "the filter is empty"));
     }
     let mut p = Parser { toks, i: 0, end: src.len() };
     let expr = p.or()?;
     if let Some((tok, pos)) = p.toks.get(p.i) {
-        return Err(FilterError { message: format!("unexpected {}", describe(tok)), position: *pos });
+        return Err(FilterError::at(*pos, format!("unexpected {}", describe(tok))));
     }
     Ok(expr)
 }
@@ -213,25 +217,29 @@ impl Parser {
     }
 
     fn fail<T>(&self, message: impl Into<String>) -> Result<T, FilterError> {
-        Err(FilterError { message: message.into(), position: self.position() })
+        Err(FilterError::at(self.position(), message))
     }
 
     fn or(&mut self) -> Result<Expr, FilterError> {
-        let mut left = self.and()?;
-        while self.peek_keyword("or") {
-            self.i += 1;
-            let right = self.and()?;
-            left = Expr::Or(Box::new(left), Box::new(right));
-        }
-        Ok(left)
+        self.joined("or", Self::and, Expr::Or)
     }
 
     fn and(&mut self) -> Result<Expr, FilterError> {
-        let mut left = self.unary()?;
-        while self.peek_keyword("and") {
+        self.joined("and", Self::unary, Expr::And)
+    }
+
+    /// `operand (keyword operand)*`, joined from the left.
+    fn joined(
+        &mut self,
+        keyword: &str,
+        operand: fn(&mut Self) -> Result<Expr, FilterError>,
+        join: fn(Box<Expr>, Box<Expr>) -> Expr,
+    ) -> Result<Expr, FilterError> {
+        let mut left = operand(self)?;
+        while self.peek_keyword(keyword) {
             self.i += 1;
-            let right = self.unary()?;
-            left = Expr::And(Box::new(left), Box::new(right));
+            let right = operand(self)?;
+            left = join(Box::new(left), Box::new(right));
         }
         Ok(left)
     }
@@ -286,10 +294,7 @@ impl Parser {
             Tok::Ident(name) => {
                 if matches!(self.toks.get(self.i), Some((Tok::LParen, _))) {
                     let Some((func, arity)) = Func::from_name(&name) else {
-                        return Err(FilterError {
-                            message: format!("unknown function `{name}`"),
-                            position: pos,
-                        });
+                        return Err(FilterError::at(pos, format!("unknown function `{name}`")));
                     };
                     self.i += 1;
                     let mut args = vec![self.or()?];
@@ -299,10 +304,8 @@ impl Parser {
                     }
                     self.expect(Tok::RParen, "`)`")?;
                     if args.len() != arity {
-                        return Err(FilterError {
-                            message: format!("`{name}` takes {arity} argument(s), {} given", args.len()),
-                            position: pos,
-                        });
+                        let message = format!("`{name}` takes {arity} argument(s), {} given", args.len());
+                        return Err(FilterError::at(pos, message));
                     }
                     return Ok(Expr::Call(func, args));
                 }
@@ -311,27 +314,18 @@ impl Parser {
                     "false" => Ok(Expr::Literal(Value::Bool(false))),
                     "null" => Ok(Expr::Literal(Value::Null)),
                     "and" | "or" | "not" | "eq" | "ne" | "gt" | "ge" | "lt" | "le" | "like" | "notlike" => {
-                        Err(FilterError {
-                            message: format!("expected a value, found `{name}`"),
-                            position: pos,
-                        })
+                        Err(FilterError::at(pos, format!("expected a value, found `{name}`")))
                     }
                     _ => {
                         let path: Vec<String> = name.split('.').map(str::to_owned).collect();
                         if path.iter().any(String::is_empty) {
-                            return Err(FilterError {
-                                message: format!("`{name}` is not a field path"),
-                                position: pos,
-                            });
+                            return Err(FilterError::at(pos, format!("`{name}` is not a field path")));
                         }
                         Ok(Expr::Path(path))
                     }
                 }
             }
-            other => Err(FilterError {
-                message: format!("expected a value, found {}", describe(&other)),
-                position: pos,
-            }),
+            other => Err(FilterError::at(pos, format!("expected a value, found {}", describe(&other)))),
         }
     }
 
@@ -419,31 +413,27 @@ fn call(func: Func, args: &[Value]) -> Value {
         Func::ToUpper => text(&args[0]).map_or(Value::Null, |s| Value::String(s.to_uppercase())),
         Func::Year | Func::Month | Func::Day => {
             let Some(date) = args[0].as_str() else { return Value::Null };
-            let (range, len) = match func {
-                Func::Year => (0..4, 4),
-                Func::Month => (5..7, 7),
-                _ => (8..10, 10),
+            let range = match func {
+                Func::Year => 0..4,
+                Func::Month => 5..7,
+                _ => 8..10,
             };
-            if date.len() < len {
-                return Value::Null;
-            }
             date.get(range).and_then(|s| s.parse::<i64>().ok()).map_or(Value::Null, Value::from)
         }
     }
 }
 
 fn compare_op(op: CmpOp, a: &Value, b: &Value) -> bool {
+    // `null` equals only `null` and never orders.
+    let ordered =
+        |holds: fn(Ordering) -> bool| !a.is_null() && !b.is_null() && compare(a, b).is_some_and(holds);
     match op {
         CmpOp::Eq => compare(a, b) == Some(Ordering::Equal),
         CmpOp::Ne => compare(a, b) != Some(Ordering::Equal),
-        CmpOp::Gt => !a.is_null() && !b.is_null() && compare(a, b) == Some(Ordering::Greater),
-        CmpOp::Ge => {
-            !a.is_null() && !b.is_null() && matches!(compare(a, b), Some(Ordering::Greater | Ordering::Equal))
-        }
-        CmpOp::Lt => !a.is_null() && !b.is_null() && compare(a, b) == Some(Ordering::Less),
-        CmpOp::Le => {
-            !a.is_null() && !b.is_null() && matches!(compare(a, b), Some(Ordering::Less | Ordering::Equal))
-        }
+        CmpOp::Gt => ordered(Ordering::is_gt),
+        CmpOp::Ge => ordered(Ordering::is_ge),
+        CmpOp::Lt => ordered(Ordering::is_lt),
+        CmpOp::Le => ordered(Ordering::is_le),
         CmpOp::Like | CmpOp::NotLike => {
             let hit = match (text(a), text(b)) {
                 (Some(s), Some(p)) => like(&s.to_lowercase(), &p.to_lowercase()),
