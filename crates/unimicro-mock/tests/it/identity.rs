@@ -6,7 +6,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
 use unimicro_auth::{
-    AssertionAudience, CertificateSigner, ClientCredentials, KeyIdStyle, SecretStyle, SigningAlgorithm,
+    AssertionAudience, AssertionClaims, Certificate, CertificateSigner, ClientCredentials, KeyIdStyle,
+    SecretStyle, SigningAlgorithm,
 };
 use unimicro_mock::{MockClient, MockUnimicro, TestCertificate};
 
@@ -20,6 +21,25 @@ fn assert_oauth_error(a: &Answer, status: u16, error: &str, needle: &str) {
     let description = a.body["error_description"].as_str().unwrap_or_default();
     assert!(description.contains(needle), "`{description}` should mention `{needle}`");
     assert_eq!(a.headers.get("cache-control").unwrap(), "no-store");
+}
+
+/// Asserts a 401 `invalid_client` answer whose description mentions `needle`.
+#[track_caller]
+fn assert_invalid_client(a: &Answer, needle: &str) {
+    assert_oauth_error(a, 401, "invalid_client", needle);
+}
+
+/// The certificate client's token request with an assertion of `claims` signed by `cert`.
+async fn request_signed(mock: &MockUnimicro, cert: &Certificate, claims: &AssertionClaims) -> Answer {
+    assertion_request(mock, &sign(cert, claims)).await
+}
+
+/// The client-credentials grant authenticated by `assertion` alone, or with `client_id` in the form.
+async fn grant_with_assertion(mock: &MockUnimicro, client_id: Option<&str>, assertion: &str) -> Answer {
+    let mut pairs = vec![("grant_type", "client_credentials")];
+    pairs.extend(client_id.map(|id| ("client_id", id)));
+    pairs.extend([("client_assertion_type", JWT_BEARER), ("client_assertion", assertion)]);
+    token_request(mock, &pairs, None).await
 }
 
 #[tokio::test]
@@ -123,17 +143,8 @@ async fn es256_assertions_verify_against_a_p256_certificate() {
     // An RSA certificate signing for a client registered with the EC one is refused.
     let rsa = TestCertificate::generate("ec-client").unwrap().certificate().unwrap();
     let signed = sign(&rsa, &claims(&mock, "ec-client"));
-    let a = token_request(
-        &mock,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_assertion_type", JWT_BEARER),
-            ("client_assertion", &signed),
-        ],
-        None,
-    )
-    .await;
-    assert_oauth_error(&a, 401, "invalid_client", "does not suit the key");
+    let a = grant_with_assertion(&mock, None, &signed).await;
+    assert_invalid_client(&a, "does not suit the key");
 }
 
 #[tokio::test]
@@ -142,7 +153,7 @@ async fn a_forged_signature_is_invalid_client() {
     // Same client id, same claims, but signed by a key that isn't the registered one.
     let forger = TestCertificate::generate(CERT_CLIENT).unwrap().certificate().unwrap();
     let a = assertion_request(&mock, &sign(&forger, &claims(&mock, CERT_CLIENT))).await;
-    assert_oauth_error(&a, 401, "invalid_client", "signature does not verify");
+    assert_invalid_client(&a, "signature does not verify");
     // A valid signature with one claim changed afterwards.
     let cert = mock.certificate(CERT_CLIENT).unwrap();
     let good = sign(&cert, &claims(&mock, CERT_CLIENT));
@@ -150,7 +161,7 @@ async fn a_forged_signature_is_invalid_client() {
     let mut body: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
     body["exp"] = json!(body["exp"].as_u64().unwrap() + 60);
     let tampered = format!("{}.{}.{}", parts[0], URL_SAFE_NO_PAD.encode(body.to_string()), parts[2]);
-    assert_oauth_error(&assertion_request(&mock, &tampered).await, 401, "invalid_client", "signature");
+    assert_invalid_client(&assertion_request(&mock, &tampered).await, "signature");
     // The untampered one still works: the failures didn't burn its jti.
     assert_eq!(assertion_request(&mock, &good).await.status, 200);
     assert_eq!(mock.tokens_issued(CERT_CLIENT), 1);
@@ -167,9 +178,9 @@ async fn unsigned_and_symmetric_algorithms_are_refused() {
             URL_SAFE_NO_PAD.encode(header.to_string()),
             URL_SAFE_NO_PAD.encode(claims.to_string())
         );
-        assert_oauth_error(&assertion_request(&mock, &jws).await, 401, "invalid_client", alg);
+        assert_invalid_client(&assertion_request(&mock, &jws).await, alg);
     }
-    assert_oauth_error(&assertion_request(&mock, "not-a-jwt").await, 401, "invalid_client", "compact JWS");
+    assert_invalid_client(&assertion_request(&mock, "not-a-jwt").await, "compact JWS");
 }
 
 #[tokio::test]
@@ -178,7 +189,7 @@ async fn a_replayed_jti_is_invalid_client() {
     let cert = mock.certificate(CERT_CLIENT).unwrap();
     let assertion = sign(&cert, &claims(&mock, CERT_CLIENT));
     assert_eq!(assertion_request(&mock, &assertion).await.status, 200);
-    assert_oauth_error(&assertion_request(&mock, &assertion).await, 401, "invalid_client", "already used");
+    assert_invalid_client(&assertion_request(&mock, &assertion).await, "already used");
     // A new assertion re-using the jti, freshly signed, is a replay too.
     let mut again = claims(&mock, CERT_CLIENT);
     again.jti = serde_json::from_slice::<Value>(
@@ -188,15 +199,10 @@ async fn a_replayed_jti_is_invalid_client() {
         .as_str()
         .unwrap()
         .to_owned();
-    assert_oauth_error(
-        &assertion_request(&mock, &sign(&cert, &again)).await,
-        401,
-        "invalid_client",
-        "already used",
-    );
+    assert_invalid_client(&request_signed(&mock, &cert, &again).await, "already used");
     let mut missing = claims(&mock, CERT_CLIENT);
     missing.jti = String::new();
-    assert_oauth_error(&assertion_request(&mock, &sign(&cert, &missing)).await, 401, "invalid_client", "jti");
+    assert_invalid_client(&request_signed(&mock, &cert, &missing).await, "jti");
 }
 
 #[tokio::test]
@@ -210,12 +216,12 @@ async fn a_wrong_audience_is_invalid_client() {
     ] {
         let mut c = claims(&mock, CERT_CLIENT);
         c.aud = aud.to_owned();
-        assert_oauth_error(&assertion_request(&mock, &sign(&cert, &c)).await, 401, "invalid_client", "`aud`");
+        assert_invalid_client(&request_signed(&mock, &cert, &c).await, "`aud`");
     }
     // The issuer is accepted as well as the token endpoint.
     let mut c = claims(&mock, CERT_CLIENT);
     c.aud = mock.authority().to_owned();
-    assert_eq!(assertion_request(&mock, &sign(&cert, &c)).await.status, 200);
+    assert_eq!(request_signed(&mock, &cert, &c).await.status, 200);
 }
 
 #[tokio::test]
@@ -230,31 +236,19 @@ async fn expired_future_and_overlong_assertions_are_invalid_client() {
         (claims_at(&mock, now, minutes(6)), "lifetime"),
     ];
     for (c, needle) in cases {
-        assert_oauth_error(&assertion_request(&mock, &sign(&cert, &c)).await, 401, "invalid_client", needle);
+        assert_invalid_client(&request_signed(&mock, &cert, &c).await, needle);
     }
     let mut future_iat = claims(&mock, CERT_CLIENT);
     future_iat.iat += 120;
-    assert_oauth_error(
-        &assertion_request(&mock, &sign(&cert, &future_iat)).await,
-        401,
-        "invalid_client",
-        "future",
-    );
+    assert_invalid_client(&request_signed(&mock, &cert, &future_iat).await, "future");
     // Within the leeway (a few seconds of clock skew) and exactly 5 minutes are fine.
-    assert_eq!(
-        assertion_request(
-            &mock,
-            &sign(&cert, &claims_at(&mock, now - minutes(1) - Duration::from_secs(5), minutes(1)))
-        )
-        .await
-        .status,
-        200
-    );
-    assert_eq!(assertion_request(&mock, &sign(&cert, &claims_at(&mock, now, minutes(5)))).await.status, 200);
+    let skewed = claims_at(&mock, now - minutes(1) - Duration::from_secs(5), minutes(1));
+    assert_eq!(request_signed(&mock, &cert, &skewed).await.status, 200);
+    assert_eq!(request_signed(&mock, &cert, &claims_at(&mock, now, minutes(5))).await.status, 200);
 }
 
-fn claims_at(mock: &MockUnimicro, issued: SystemTime, lifetime: Duration) -> unimicro_auth::AssertionClaims {
-    unimicro_auth::AssertionClaims::new(CERT_CLIENT, mock.token_endpoint(), issued, lifetime)
+fn claims_at(mock: &MockUnimicro, issued: SystemTime, lifetime: Duration) -> AssertionClaims {
+    AssertionClaims::new(CERT_CLIENT, mock.token_endpoint(), issued, lifetime)
 }
 
 #[tokio::test]
@@ -263,45 +257,17 @@ async fn iss_sub_and_client_id_must_agree() {
     let cert = mock.certificate(CERT_CLIENT).unwrap();
     let mut c = claims(&mock, CERT_CLIENT);
     c.sub = "someone-else".into();
-    assert_oauth_error(&assertion_request(&mock, &sign(&cert, &c)).await, 401, "invalid_client", "`sub`");
+    assert_invalid_client(&request_signed(&mock, &cert, &c).await, "`sub`");
     // The form says another client than the assertion.
-    let a = token_request(
-        &mock,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_id", SECRET_CLIENT),
-            ("client_assertion_type", JWT_BEARER),
-            ("client_assertion", &sign(&cert, &claims(&mock, CERT_CLIENT))),
-        ],
-        None,
-    )
-    .await;
-    assert_oauth_error(&a, 401, "invalid_client", "client_id");
+    let a = grant_with_assertion(&mock, Some(SECRET_CLIENT), &sign(&cert, &claims(&mock, CERT_CLIENT))).await;
+    assert_invalid_client(&a, "client_id");
     // An assertion for a client registered only with a secret.
-    let a = token_request(
-        &mock,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_assertion_type", JWT_BEARER),
-            ("client_assertion", &sign(&cert, &claims(&mock, SECRET_CLIENT))),
-        ],
-        None,
-    )
-    .await;
-    assert_oauth_error(&a, 401, "invalid_client", "no certificate");
+    let a = grant_with_assertion(&mock, None, &sign(&cert, &claims(&mock, SECRET_CLIENT))).await;
+    assert_invalid_client(&a, "no certificate");
     let mut unknown = claims(&mock, "nobody");
     unknown.sub = "nobody".into();
-    let a = token_request(
-        &mock,
-        &[
-            ("grant_type", "client_credentials"),
-            ("client_assertion_type", JWT_BEARER),
-            ("client_assertion", &sign(&cert, &unknown)),
-        ],
-        None,
-    )
-    .await;
-    assert_oauth_error(&a, 401, "invalid_client", "unknown client");
+    let a = grant_with_assertion(&mock, None, &sign(&cert, &unknown)).await;
+    assert_invalid_client(&a, "unknown client");
 }
 
 #[tokio::test]
@@ -309,48 +275,23 @@ async fn a_wrong_secret_is_invalid_client_and_basic_must_be_form_encoded() {
     let mock = mock().await;
     let grant = [("grant_type", "client_credentials")];
     let a = token_request(&mock, &grant, Some(&basic(SECRET_CLIENT, "wrong"))).await;
-    assert_oauth_error(&a, 401, "invalid_client", "invalid client secret");
+    assert_invalid_client(&a, "invalid client secret");
     assert!(a.headers.get("www-authenticate").unwrap().to_str().unwrap().starts_with("Basic"));
     // The right secret, but not form-encoded before base64 (a common bug): `+` and `%` differ.
     let raw = format!("Basic {}", STANDARD.encode(format!("{SECRET_CLIENT}:{SECRET}")));
-    assert_oauth_error(&token_request(&mock, &grant, Some(&raw)).await, 401, "invalid_client", "");
+    assert_invalid_client(&token_request(&mock, &grant, Some(&raw)).await, "");
     assert_eq!(token_request(&mock, &grant, Some(&basic(SECRET_CLIENT, SECRET))).await.status, 200);
     // In the form.
     let post = |secret: &'static str| {
         [("grant_type", "client_credentials"), ("client_id", SECRET_CLIENT), ("client_secret", secret)]
     };
-    assert_oauth_error(
-        &token_request(&mock, &post("wrong"), None).await,
-        401,
-        "invalid_client",
-        "invalid client secret",
-    );
+    assert_invalid_client(&token_request(&mock, &post("wrong"), None).await, "invalid client secret");
     assert_eq!(token_request(&mock, &post(SECRET), None).await.status, 200);
     // No authentication at all, and a secret for a certificate-only client.
-    assert_oauth_error(
-        &token_request(&mock, &grant, None).await,
-        401,
-        "invalid_client",
-        "no client authentication",
-    );
-    assert_oauth_error(
-        &token_request(&mock, &grant, Some(&basic(CERT_CLIENT, "x"))).await,
-        401,
-        "invalid_client",
-        "no secret",
-    );
-    assert_oauth_error(
-        &token_request(&mock, &grant, Some(&basic("nobody", "x"))).await,
-        401,
-        "invalid_client",
-        "unknown client",
-    );
-    assert_oauth_error(
-        &token_request(&mock, &grant, Some("Basic %%%")).await,
-        401,
-        "invalid_client",
-        "base64",
-    );
+    assert_invalid_client(&token_request(&mock, &grant, None).await, "no client authentication");
+    assert_invalid_client(&token_request(&mock, &grant, Some(&basic(CERT_CLIENT, "x"))).await, "no secret");
+    assert_invalid_client(&token_request(&mock, &grant, Some(&basic("nobody", "x"))).await, "unknown client");
+    assert_invalid_client(&token_request(&mock, &grant, Some("Basic %%%")).await, "base64");
 }
 
 #[tokio::test]
