@@ -1,5 +1,6 @@
 //! List query options (`filter`, `select`, `expand`, `orderby`, `top`, `skip`) and how they shape entities.
 
+use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
@@ -121,7 +122,7 @@ fn split_path(s: &str) -> Vec<String> {
 }
 
 /// Parses `Name desc, ID` into (path, descending) pairs.
-pub(crate) fn parse_orderby(s: &str) -> Result<Vec<(Vec<String>, bool)>, String> {
+fn parse_orderby(s: &str) -> Result<Vec<(Vec<String>, bool)>, String> {
     let mut out = Vec::new();
     for item in s.split(',').map(str::trim).filter(|i| !i.is_empty()) {
         let mut words = item.split_whitespace();
@@ -146,14 +147,14 @@ pub(crate) fn parse_orderby(s: &str) -> Result<Vec<(Vec<String>, bool)>, String>
 }
 
 /// Stable sort by the given keys (`null` first when ascending, as SQL Server does).
-pub(crate) fn sort_rows(rows: &mut [&Value], orderby: &[(Vec<String>, bool)]) {
+pub(crate) fn sort_rows<T: Borrow<Value>>(rows: &mut [T], orderby: &[(Vec<String>, bool)]) {
     if orderby.is_empty() {
         return;
     }
     rows.sort_by(|a, b| {
         for (path, desc) in orderby {
-            let x = get_path(a, path).unwrap_or(&Value::Null);
-            let y = get_path(b, path).unwrap_or(&Value::Null);
+            let x = get_path(a.borrow(), path).unwrap_or(&Value::Null);
+            let y = get_path(b.borrow(), path).unwrap_or(&Value::Null);
             let ord = filter::compare(x, y).unwrap_or(Ordering::Equal);
             let ord = if *desc { ord.reverse() } else { ord };
             if ord != Ordering::Equal {

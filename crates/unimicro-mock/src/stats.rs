@@ -4,8 +4,8 @@ use std::cmp::Ordering;
 
 use serde_json::{Map, Value, json};
 
-use crate::filter::{self, compare, get_path};
-use crate::query::{ListOptions, Query, parse_orderby, sort_rows};
+use crate::filter::{self, get_path};
+use crate::query::{ListOptions, Query, sort_rows};
 use crate::reply::Reply;
 use crate::store::Store;
 
@@ -54,30 +54,21 @@ fn run(store: &Store, company: &str, query: &Query) -> Result<Vec<Value>, String
         .list(company, &route)
         .filter(|v| options.filter.as_ref().is_none_or(|f| f.matches(v)))
         .collect();
-    let orderby = match query.non_empty("orderby") {
-        Some(s) => parse_orderby(s)?,
-        None => Vec::new(),
-    };
     let aggregated = columns.iter().any(|c| c.agg.is_some());
-    let mut out = if aggregated {
+    let out = if aggregated {
+        // Order the result rows by the columns the items name.
         let mut out = aggregate(&rows, &columns);
-        let keys: Vec<(String, bool)> = orderby
+        let by_column: Vec<(Vec<String>, bool)> = options
+            .orderby
             .iter()
-            .map(|(path, desc)| Ok((resolve(&columns, path)?, *desc)))
+            .map(|(path, desc)| Ok((vec![resolve(&columns, path)?], *desc)))
             .collect::<Result<_, String>>()?;
-        out.sort_by(|a, b| {
-            keys.iter()
-                .map(|(k, desc)| {
-                    let ord = compare(&a[k], &b[k]).unwrap_or(Ordering::Equal);
-                    if *desc { ord.reverse() } else { ord }
-                })
-                .find(|o| *o != Ordering::Equal)
-                .unwrap_or(Ordering::Equal)
-        });
+        sort_rows(&mut out, &by_column);
         out
     } else {
         // Order the source rows, reading an alias as the column it names.
-        let by_path: Vec<(Vec<String>, bool)> = orderby
+        let by_path: Vec<(Vec<String>, bool)> = options
+            .orderby
             .iter()
             .map(|(path, desc)| {
                 let target = columns
@@ -100,8 +91,7 @@ fn run(store: &Store, company: &str, query: &Query) -> Result<Vec<Value>, String
             })
             .collect()
     };
-    let out: Vec<Value> = out.drain(..).skip(options.skip).take(options.top.unwrap_or(usize::MAX)).collect();
-    Ok(out)
+    Ok(out.into_iter().skip(options.skip).take(options.top.unwrap_or(usize::MAX)).collect())
 }
 
 /// The output key an `orderby` item names (by alias, key or expression).
