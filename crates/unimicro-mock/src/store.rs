@@ -153,6 +153,13 @@ struct Collection {
     createguids: HashSet<String>,
 }
 
+impl Collection {
+    /// The ID after the highest one, as the platform assigns them.
+    fn next_id(&self) -> i64 {
+        self.items.keys().next_back().map_or(1, |last| last + 1)
+    }
+}
+
 #[derive(Debug, Clone)]
 struct RouteInfo {
     model: String,
@@ -189,7 +196,7 @@ fn key(company: &str, route: &str) -> (String, String) {
 }
 
 fn entity_id(v: &Value) -> Option<i64> {
-    crate::query::field(v, "ID").and_then(Value::as_i64).filter(|id| *id != 0)
+    v.as_object().and_then(entity_id_of_map)
 }
 
 impl Store {
@@ -233,18 +240,12 @@ impl Store {
     pub(crate) fn seed(&mut self, company: &str, route: &str, mut entity: Value) -> Value {
         self.register_route(route, None);
         let collection = self.data.entry(key(company, route)).or_default();
-        let id = match entity_id(&entity) {
-            Some(id) => id,
-            None => collection.items.keys().next_back().map_or(1, |last| last + 1),
-        };
+        let id = entity_id(&entity).unwrap_or_else(|| collection.next_id());
         if let Value::Object(map) = &mut entity {
             map.retain(|k, _| !k.eq_ignore_ascii_case("ID"));
             map.insert("ID".into(), json!(id));
         }
-        let mut next = self.next_child_id;
-        assign_child_ids(&mut entity, &mut next);
-        self.next_child_id = next;
-        let collection = self.data.entry(key(company, route)).or_default();
+        assign_child_ids(&mut entity, &mut self.next_child_id);
         collection.items.insert(id, entity.clone());
         entity
     }
@@ -282,7 +283,7 @@ impl Store {
         }
         self.validate(route, &Value::Object(map.clone()))?;
         let collection = self.data.entry(key(company, route)).or_default();
-        let id = collection.items.keys().next_back().map_or(1, |last| last + 1);
+        let id = collection.next_id();
         map.retain(|k, _| !k.eq_ignore_ascii_case("ID"));
         map.insert("ID".into(), json!(id));
         map.insert("CreatedAt".into(), json!(timestamp(author.at)));
@@ -291,10 +292,7 @@ impl Store {
         map.insert("UpdatedBy".into(), Value::Null);
         map.entry("Deleted").or_insert(json!(false));
         let mut entity = Value::Object(map);
-        let mut next = self.next_child_id;
-        assign_child_ids(&mut entity, &mut next);
-        self.next_child_id = next;
-        let collection = self.data.entry(key(company, route)).or_default();
+        assign_child_ids(&mut entity, &mut self.next_child_id);
         if let Some(guid) = guid {
             collection.createguids.insert(guid);
         }
@@ -326,9 +324,7 @@ impl Store {
             )));
         }
         let mut entity = self.get(company, route, id).cloned().ok_or(StoreError::NotFound)?;
-        let mut next = self.next_child_id;
-        merge(&mut entity, &body, &mut next);
-        self.next_child_id = next;
+        merge(&mut entity, &body, &mut self.next_child_id);
         if let Value::Object(map) = &mut entity {
             map.insert("ID".into(), json!(id));
             map.insert("UpdatedAt".into(), json!(timestamp(author.at)));
@@ -415,14 +411,7 @@ fn assign_child_ids(entity: &mut Value, next: &mut i64) {
         };
         for child in children {
             if let Value::Object(c) = child {
-                let id = match entity_id_of_map(c) {
-                    Some(id) => id,
-                    None => {
-                        c.insert("ID".into(), json!(*next));
-                        *next += 1;
-                        *next - 1
-                    }
-                };
+                let id = ensure_id(c, next);
                 if single {
                     foreign_keys.push((format!("{k}ID"), id));
                 }
@@ -440,6 +429,17 @@ fn assign_child_ids(entity: &mut Value, next: &mut i64) {
 
 fn entity_id_of_map(map: &Map<String, Value>) -> Option<i64> {
     crate::filter::get_field(map, "ID").and_then(Value::as_i64).filter(|id| *id != 0)
+}
+
+/// The record's ID, after giving it the next child ID if it has none.
+fn ensure_id(record: &mut Map<String, Value>, next: &mut i64) -> i64 {
+    if let Some(id) = entity_id_of_map(record) {
+        return id;
+    }
+    let id = *next;
+    *next += 1;
+    record.insert("ID".into(), json!(id));
+    id
 }
 
 fn is_deleted(v: &Value) -> bool {
@@ -492,11 +492,8 @@ fn merge_children(items: &mut Vec<Value>, incoming: &[Value], next: &mut i64) {
             None if is_deleted(new) => {}
             None => {
                 let mut child = new.clone();
-                if let Value::Object(c) = &mut child
-                    && entity_id_of_map(c).is_none()
-                {
-                    c.insert("ID".into(), json!(*next));
-                    *next += 1;
+                if let Value::Object(c) = &mut child {
+                    ensure_id(c, next);
                 }
                 assign_child_ids(&mut child, next);
                 items.push(child);
