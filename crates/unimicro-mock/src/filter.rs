@@ -352,7 +352,16 @@ pub(crate) fn get_path<'a, S: AsRef<str>>(value: &'a Value, path: &[S]) -> Optio
 
 /// A field of an object by name: exact match first, then case-insensitive.
 pub(crate) fn get_field<'a>(object: &'a serde_json::Map<String, Value>, name: &str) -> Option<&'a Value> {
-    object.get(name).or_else(|| object.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v))
+    get_entry(object, name).map(|(_, value)| value)
+}
+
+/// A field of an object by name, with the object's own spelling of the name: exact match first,
+/// then case-insensitive.
+pub(crate) fn get_entry<'a>(
+    object: &'a serde_json::Map<String, Value>,
+    name: &str,
+) -> Option<(&'a String, &'a Value)> {
+    object.get_key_value(name).or_else(|| object.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)))
 }
 
 impl Expr {

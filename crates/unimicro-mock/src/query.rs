@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 use url::Url;
 
-use crate::filter::{self, Expr, get_field, get_path};
+use crate::filter::{self, Expr, get_entry, get_field, get_path};
 
 /// The query string with parameter names lower-cased (the platform treats `orderBy` and `orderby`
 /// alike). The first occurrence of a name wins.
@@ -188,43 +188,31 @@ pub(crate) fn expand_view(value: &Value, tree: &ExpandTree) -> Value {
 
 /// Only the selected (dotted) paths of an entity, keeping the entity's own spelling of names.
 fn select_view(value: &Value, paths: &[Vec<String>]) -> Value {
-    let mut out = Value::Object(Map::new());
-    for path in paths {
-        let mut src = value;
-        let mut keys = Vec::with_capacity(path.len());
-        let mut found = true;
-        for segment in path {
-            let Some(map) = src.as_object() else {
-                found = false;
-                break;
-            };
-            let Some((key, next)) = map
-                .get_key_value(segment.as_str())
-                .or_else(|| map.iter().find(|(k, _)| k.eq_ignore_ascii_case(segment)))
-            else {
-                found = false;
-                break;
-            };
-            keys.push(key.clone());
-            src = next;
-        }
-        if !found {
-            continue;
-        }
+    let mut out = Map::new();
+    'paths: for path in paths {
+        let Some((keys, selected)) = lookup(value, path) else { continue };
+        let Some((last, parents)) = keys.split_last() else { continue };
         let mut node = &mut out;
-        for (i, key) in keys.iter().enumerate() {
-            let map = match node {
-                Value::Object(m) => m,
-                _ => break,
-            };
-            if i + 1 == keys.len() {
-                map.insert(key.clone(), src.clone());
-                break;
-            }
-            node = map.entry(key.clone()).or_insert_with(|| Value::Object(Map::new()));
+        for key in parents {
+            let slot = node.entry((*key).clone()).or_insert_with(|| Value::Object(Map::new()));
+            let Value::Object(map) = slot else { continue 'paths };
+            node = map;
         }
+        node.insert((*last).clone(), selected.clone());
     }
-    out
+    Value::Object(out)
+}
+
+/// The value at `path` and the entity's own spelling of each name on the way; `None` when missing.
+fn lookup<'a>(value: &'a Value, path: &[String]) -> Option<(Vec<&'a String>, &'a Value)> {
+    let mut keys = Vec::with_capacity(path.len());
+    let mut current = value;
+    for segment in path {
+        let (key, next) = get_entry(current.as_object()?, segment)?;
+        keys.push(key);
+        current = next;
+    }
+    Some((keys, current))
 }
 
 /// A field of an entity by name, case-insensitively (re-exported for the other modules).
