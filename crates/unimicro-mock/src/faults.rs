@@ -18,22 +18,6 @@ pub(crate) struct Failure {
     pub(crate) retry_after: Option<Duration>,
 }
 
-impl Failure {
-    /// Takes one failure if any is left: the answer to give instead of the real one.
-    fn take(slot: &mut Option<Failure>, body: &str) -> Option<Reply> {
-        let failure = slot.as_mut()?;
-        failure.remaining = failure.remaining.saturating_sub(1);
-        let mut reply = Reply::text(failure.status.as_u16(), body);
-        if let Some(after) = failure.retry_after {
-            reply = reply.header("Retry-After", after.as_secs().max(1).to_string());
-        }
-        if failure.remaining == 0 {
-            *slot = None;
-        }
-        Some(reply)
-    }
-}
-
 /// The injected faults of one side (identity or API).
 #[derive(Debug, Default)]
 pub(crate) struct Faults {
@@ -47,10 +31,19 @@ impl Faults {
         self.failure = (n > 0).then_some(Failure { remaining: n, status, retry_after });
     }
 
-    /// The failure answer for this request, if one is armed.
+    /// The failure answer for this request, if one is armed (and one failure fewer is left).
     pub(crate) fn take_failure(&mut self) -> Option<Reply> {
+        let failure = self.failure.as_mut()?;
+        failure.remaining = failure.remaining.saturating_sub(1);
         let body = "The service is temporarily unavailable (fault injected by unimicro-mock).";
-        Failure::take(&mut self.failure, body)
+        let mut reply = Reply::text(failure.status.as_u16(), body);
+        if let Some(after) = failure.retry_after {
+            reply = reply.header("Retry-After", after.as_secs().max(1).to_string());
+        }
+        if failure.remaining == 0 {
+            self.failure = None;
+        }
+        Some(reply)
     }
 }
 

@@ -111,17 +111,19 @@ impl OAuthError {
     }
 }
 
-/// The form of a token request, with each parameter present at most once (RFC 6749 §3.2).
+/// The form of a token request (RFC 6749 §3.2 allows each parameter at most once: `issue` checks).
 struct Form(Vec<(String, String)>);
 
 impl Form {
+    /// The first value of `name`.
     fn get(&self, name: &str) -> Option<&str> {
         self.0.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
     }
 }
 
 fn token(shared: &Shared, request: &Request) -> Reply {
-    let claimed = claimed_client(request);
+    let form = Form(url::form_urlencoded::parse(&request.body).into_owned().collect());
+    let claimed = claimed_client(request, &form);
     {
         let mut state = shared.lock();
         *state.counters.token_requests.entry(claimed).or_default() += 1;
@@ -129,22 +131,17 @@ fn token(shared: &Shared, request: &Request) -> Reply {
             return reply;
         }
     }
-    issue(shared, request).unwrap_or_else(OAuthError::into_reply)
+    issue(shared, request, &form).unwrap_or_else(OAuthError::into_reply)
 }
 
 /// Which client a token request says it is (before any verification), for the counters.
-fn claimed_client(request: &Request) -> String {
+fn claimed_client(request: &Request, form: &Form) -> String {
     if let Some(Ok((id, _))) = basic_credentials(request) {
         return id;
     }
-    let form: Vec<(String, String)> = url::form_urlencoded::parse(&request.body).into_owned().collect();
-    let field = |name: &str| form.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-    field("client_id")
-        .or_else(|| {
-            let assertion = field("client_assertion")?;
-            Jws::decode(&assertion).ok()?.str_claim("iss").map(str::to_owned)
-        })
-        .unwrap_or_default()
+    let assertion_iss =
+        || Jws::decode(form.get("client_assertion")?).ok()?.str_claim("iss").map(str::to_owned);
+    form.get("client_id").map(str::to_owned).or_else(assertion_iss).unwrap_or_default()
 }
 
 /// `Authorization: Basic` credentials, decoded per RFC 6749 §2.3.1 (base64 of the form-urlencoded
@@ -190,7 +187,7 @@ fn form_decode(s: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-fn issue(shared: &Shared, request: &Request) -> Result<Reply, OAuthError> {
+fn issue(shared: &Shared, request: &Request, form: &Form) -> Result<Reply, OAuthError> {
     if request.method.as_str() != "POST" {
         return Err(OAuthError::invalid_request("the token endpoint only accepts POST"));
     }
@@ -202,15 +199,13 @@ fn issue(shared: &Shared, request: &Request) -> Result<Reply, OAuthError> {
             "the request must be application/x-www-form-urlencoded, not `{content_type}`"
         )));
     }
-    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(&request.body).into_owned().collect();
-    for (i, (name, _)) in pairs.iter().enumerate() {
-        if pairs[..i].iter().any(|(n, _)| n == name) {
+    for (i, (name, _)) in form.0.iter().enumerate() {
+        if form.0[..i].iter().any(|(n, _)| n == name) {
             return Err(OAuthError::invalid_request(format!("the parameter `{name}` is repeated")));
         }
     }
-    let form = Form(pairs);
 
-    let client_id = authenticate(shared, request, &form)?;
+    let client_id = authenticate(shared, request, form)?;
     let client = &shared.clients[&client_id];
 
     match form.get("grant_type") {
@@ -404,11 +399,11 @@ fn verify_assertion(shared: &Shared, assertion: &str, form_id: Option<&str>) -> 
     {
         return fail(format!("it is issued in the future ({}; now {})", unix(iat), unix(now)));
     }
-    let start = iat.or(nbf).unwrap_or(now);
-    if exp.duration_since(start).unwrap_or_default() > MAX_ASSERTION_LIFETIME {
+    let lifetime = exp.duration_since(iat.or(nbf).unwrap_or(now)).unwrap_or_default();
+    if lifetime > MAX_ASSERTION_LIFETIME {
         return fail(format!(
             "its lifetime ({} s) is longer than the {} s allowed",
-            exp.duration_since(start).unwrap_or_default().as_secs(),
+            lifetime.as_secs(),
             MAX_ASSERTION_LIFETIME.as_secs()
         ));
     }
