@@ -48,7 +48,7 @@ pub(crate) struct ApiResponder(pub(crate) Arc<Shared>);
 impl Respond for ApiResponder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
         let mut client_id = None;
-        let reply = handle(&self.0, request, &mut client_id);
+        let reply = handle(&self.0, request, &mut client_id).unwrap_or_else(|reply| reply);
         let company_key = request.headers.get("CompanyKey").and_then(|v| v.to_str().ok()).map(str::to_owned);
         let mut state = self.0.lock();
         state.counters.record_api(ApiRequest {
@@ -72,46 +72,40 @@ fn method_not_allowed(request: &Request) -> Reply {
     Reply::message(405, format!("The requested resource does not support http method '{}'.", request.method))
 }
 
-fn handle(shared: &Shared, request: &Request, client_out: &mut Option<String>) -> Reply {
+/// The answer to an API request: `Err` holds an answer that ended the request early (the same to the
+/// client as an `Ok` one).
+fn handle(shared: &Shared, request: &Request, client_out: &mut Option<String>) -> Result<Reply, Reply> {
     if let Some(reply) = shared.lock().api_faults.take_failure() {
-        return reply;
+        return Err(reply);
     }
     let path = request.url.path();
-    let Some(rest) = path.strip_prefix("/api/") else {
-        return no_resource(request);
-    };
-    let Some(client_id) = authenticate(shared, request) else {
-        return Reply::message(401, DENIED).header("WWW-Authenticate", "Bearer");
-    };
+    let rest = path.strip_prefix("/api/").ok_or_else(|| no_resource(request))?;
+    let client_id = authenticate(shared, request)
+        .ok_or_else(|| Reply::message(401, DENIED).header("WWW-Authenticate", "Bearer"))?;
     *client_out = Some(client_id.clone());
     let segments: Vec<&str> = rest.trim_end_matches('/').split('/').collect();
     let query = Query::parse(&request.url);
     match segments.as_slice() {
         [area, name] if area.eq_ignore_ascii_case("init") && name.eq_ignore_ascii_case("companies") => {
-            if request.method.as_str() != "GET" {
-                return method_not_allowed(request);
-            }
-            list_companies(shared, &client_id, &query)
+            only_get(request)?;
+            Ok(list_companies(shared, &client_id, &query))
         }
         [area, route, tail @ ..] if area.eq_ignore_ascii_case("biz") && !route.is_empty() => {
-            let company = match company_of(shared, request, &client_id) {
-                Ok(key) => key,
-                Err(reply) => return reply,
-            };
+            let company = company_of(shared, request, &client_id)?;
             biz(shared, request, &query, Scope { client_id: &client_id, company: &company, route }, tail)
         }
         [area] if area.eq_ignore_ascii_case("statistics") => {
-            let company = match company_of(shared, request, &client_id) {
-                Ok(key) => key,
-                Err(reply) => return reply,
-            };
-            if request.method.as_str() != "GET" {
-                return method_not_allowed(request);
-            }
-            stats::statistics(&shared.lock().store, &company, &query)
+            let company = company_of(shared, request, &client_id)?;
+            only_get(request)?;
+            Ok(stats::statistics(&shared.lock().store, &company, &query))
         }
-        _ => no_resource(request),
+        _ => Err(no_resource(request)),
     }
+}
+
+/// 405 unless the request is a GET.
+fn only_get(request: &Request) -> Result<(), Reply> {
+    if request.method.as_str() == "GET" { Ok(()) } else { Err(method_not_allowed(request)) }
 }
 
 /// The client of a valid bearer token: signed by this mock, its issuer, for `AppFramework`,
@@ -191,17 +185,20 @@ struct Scope<'a> {
     route: &'a str,
 }
 
-fn biz(shared: &Shared, request: &Request, query: &Query, scope: Scope<'_>, tail: &[&str]) -> Reply {
+fn biz(
+    shared: &Shared,
+    request: &Request,
+    query: &Query,
+    scope: Scope<'_>,
+    tail: &[&str],
+) -> Result<Reply, Reply> {
     let id = match tail {
         [] => None,
-        [id] => match id.parse::<i64>() {
-            Ok(id) => Some(id),
-            Err(_) => return no_resource(request),
-        },
-        _ => return no_resource(request),
+        [id] => Some(id.parse::<i64>().map_err(|_| no_resource(request))?),
+        _ => return Err(no_resource(request)),
     };
     if !shared.lock().store.is_route(scope.route) {
-        return no_resource(request);
+        return Err(no_resource(request));
     }
     let method = request.method.as_str();
     if let Some(action) = query.non_empty("action") {
@@ -212,7 +209,7 @@ fn biz(shared: &Shared, request: &Request, query: &Query, scope: Scope<'_>, tail
     let model = state.store.model_of(scope.route).unwrap_or(scope.route).to_owned();
     let not_found = |id: i64| Reply::message(404, format!("{model} with ID {id} was not found."));
     let author = Author { user: scope.client_id, at: now };
-    match (method, id) {
+    Ok(match (method, id) {
         ("GET", None) => match ListOptions::from_query(query) {
             Ok(options) => {
                 Reply::json(200, &Value::Array(options.apply(state.store.list(scope.company, scope.route))))
@@ -227,10 +224,7 @@ fn biz(shared: &Shared, request: &Request, query: &Query, scope: Scope<'_>, tail
             Err(message) => Reply::message(400, message),
         },
         ("POST", None) => {
-            let body = match json_body(request) {
-                Ok(body) => body,
-                Err(reply) => return reply,
-            };
+            let body = json_body(request)?;
             match state.store.create(scope.company, scope.route, body, author) {
                 Ok(entity) => {
                     let location = format!("{}api/biz/{}/{}", shared.api_base, scope.route, entity["ID"]);
@@ -240,10 +234,7 @@ fn biz(shared: &Shared, request: &Request, query: &Query, scope: Scope<'_>, tail
             }
         }
         ("PUT", Some(id)) => {
-            let body = match json_body(request) {
-                Ok(body) => body,
-                Err(reply) => return reply,
-            };
+            let body = json_body(request)?;
             match state.store.update(scope.company, scope.route, id, body, author) {
                 Ok(entity) => Reply::json(200, &entity),
                 Err(e) => store_error(e, not_found(id)),
@@ -254,7 +245,7 @@ fn biz(shared: &Shared, request: &Request, query: &Query, scope: Scope<'_>, tail
             Err(_) => not_found(id),
         },
         _ => method_not_allowed(request),
-    }
+    })
 }
 
 fn store_error(error: StoreError, not_found: Reply) -> Reply {
@@ -283,19 +274,18 @@ fn json_body(request: &Request) -> Result<Value, Reply> {
         .map_err(|e| Reply::message(400, format!("The request body is not valid JSON: {e}.")))
 }
 
-fn run_action(shared: &Shared, request: &Request, scope: Scope<'_>, id: Option<i64>, action: &str) -> Reply {
+fn run_action(
+    shared: &Shared,
+    request: &Request,
+    scope: Scope<'_>,
+    id: Option<i64>,
+    action: &str,
+) -> Result<Reply, Reply> {
     let route = scope.route.to_ascii_lowercase();
     let Some(handler) = shared.actions.get(&(route.clone(), action.to_ascii_lowercase())) else {
-        return Reply::message(400, format!("The action '{action}' is not available on '{route}'."));
+        return Err(Reply::message(400, format!("The action '{action}' is not available on '{route}'.")));
     };
-    let body = if request.body.is_empty() {
-        None
-    } else {
-        match json_body(request) {
-            Ok(body) => Some(body),
-            Err(reply) => return reply,
-        }
-    };
+    let body = if request.body.is_empty() { None } else { Some(json_body(request)?) };
     let call = ActionCall {
         method: request.method.as_str(),
         route: &route,
@@ -307,5 +297,5 @@ fn run_action(shared: &Shared, request: &Request, scope: Scope<'_>, id: Option<i
         url: &request.url,
     };
     let (status, body) = handler(&call);
-    Reply::json(status.as_u16(), &body)
+    Ok(Reply::json(status.as_u16(), &body))
 }
