@@ -109,9 +109,6 @@ impl Certificate {
     /// [`Error::InvalidFormat`], [`Error::NoPrivateKey`], [`Error::KeyMismatch`], [`Error::UnsupportedKey`].
     pub fn from_pem(cert_pem: &str, key_pem: &str) -> Result<Self> {
         let certs = pem_certificates(cert_pem)?;
-        if let Some(reason) = encrypted_pem_hint(key_pem) {
-            return Err(Error::InvalidFormat { format: "PEM private key", reason: reason.to_owned() });
-        }
         let key = pem_private_key(key_pem)?;
         pair([load_key(KeyDer::from(&key))], certs, "PEM")
     }
@@ -129,9 +126,6 @@ impl Certificate {
         let invalid =
             |reason: &str| Error::InvalidFormat { format: "PEM private key", reason: reason.into() };
         let Some(block) = pem_block(key_pem, ENCRYPTED_LABEL) else {
-            if let Some(reason) = encrypted_pem_hint(key_pem) {
-                return Err(invalid(reason));
-            }
             let key = pem_private_key(key_pem)?;
             tracing::warn!("the PEM private key is not encrypted; the password given was not used");
             return pair([load_key(KeyDer::from(&key))], certs, "PEM");
@@ -417,9 +411,12 @@ fn pem_certificates(cert_pem: &str) -> Result<Vec<ParsedCert>> {
     Ok(certs)
 }
 
-/// The first unencrypted private key of a PEM text.
+/// The first unencrypted private key of a PEM text (an encrypted one is an error saying how to load it).
 fn pem_private_key(key_pem: &str) -> Result<PrivateKeyDer<'static>> {
     let format = "PEM private key";
+    if let Some(reason) = encrypted_pem_hint(key_pem) {
+        return Err(Error::InvalidFormat { format, reason: reason.to_owned() });
+    }
     PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|e| match e {
         rustls_pki_types::pem::Error::NoItemsFound if key_pem.contains("-----BEGIN") => {
             Error::NoPrivateKey("PEM")
