@@ -132,10 +132,9 @@ impl Error {
     /// HTTP 5xx and 429. Configuration, credential and RFC 6749 errors such as `invalid_client` are permanent.
     pub fn is_transient(&self) -> bool {
         match self {
-            Error::Timeout(_) | Error::Transport { .. } | Error::Store(_) => true,
+            Error::Timeout(_) | Error::Transport { .. } | Error::Store(_) | Error::Discovery { .. } => true,
             Error::OAuth(e) => is_transient_status(e.status),
             Error::UnexpectedResponse { status, .. } => is_transient_status(*status),
-            Error::Discovery { .. } => true,
             _ => false,
         }
     }
@@ -244,7 +243,7 @@ pub(crate) fn excerpt(body: &[u8]) -> String {
     const MAX: usize = 200;
     let text = String::from_utf8_lossy(body);
     let mut out: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).take(MAX).collect();
-    if text.chars().count() > MAX {
+    if text.chars().nth(MAX).is_some() {
         out.push('…');
     }
     if out.trim().is_empty() { "<empty body>".to_owned() } else { out }
