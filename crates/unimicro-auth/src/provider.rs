@@ -680,6 +680,14 @@ mod tests {
 
     const MIN: Duration = Duration::from_secs(60);
 
+    fn credentials() -> ClientCredentials {
+        ClientCredentials::builder("c")
+            .client_secret("unit-test-secret")
+            .token_endpoint("https://login.example.test/connect/token")
+            .build()
+            .unwrap()
+    }
+
     #[test]
     fn soft_and_hard_margins() {
         let p = RefreshPolicy::default();
@@ -713,11 +721,7 @@ mod tests {
 
     #[test]
     fn invalid_policies_are_config_errors_not_panics() {
-        let credentials = ClientCredentials::builder("c")
-            .client_secret("unit-test-secret")
-            .token_endpoint("https://login.example.test/connect/token")
-            .build()
-            .unwrap();
+        let credentials = credentials();
         let cases = [
             RefreshPolicy::default().soft_margin(1.5, MIN, MIN),
             RefreshPolicy::default().soft_margin(f64::NAN, MIN, MIN),
@@ -739,12 +743,7 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_its_maximum() {
-        let credentials = ClientCredentials::builder("c")
-            .client_secret("unit-test-secret")
-            .token_endpoint("https://login.example.test/connect/token")
-            .build()
-            .unwrap();
-        let provider = TokenProvider::new(credentials);
+        let provider = TokenProvider::new(credentials());
         let d = |n| provider.inner.backoff_delay(n);
         assert!(d(1) <= Duration::from_secs(1) && d(1) >= Duration::from_millis(750), "{:?}", d(1));
         assert!(d(3) <= Duration::from_secs(4) && d(3) >= Duration::from_secs(3), "{:?}", d(3));

@@ -571,13 +571,13 @@ impl TokenStore for RedisTokenStore {
         // Dropped at the end, after the Redis lock: the in-process lock is held until then.
         let Some(held) = locked(&inner.held).remove(&digest) else { return Ok(()) };
         let lock_key = inner.lock_key(&digest);
-        let owner = held.owner.as_str();
+        let (k, owner) = (&lock_key, held.owner.as_str());
         let script = &inner.unlock_script;
         let released: i64 = inner
-            .run("unlock", |mut c| async move { script.key(&lock_key).arg(owner).invoke_async(&mut c).await })
+            .run("unlock", |mut c| async move { script.key(k).arg(owner).invoke_async(&mut c).await })
             .await?;
         if released == 0 {
-            tracing::info!(lock = %inner.lock_key(&digest),
+            tracing::info!(lock = %lock_key,
                 "the token lock had expired before it was released (a token request took longer than the lease)");
         }
         drop(held);
@@ -825,14 +825,17 @@ mod tests {
         Codec::new(key.map(|k| TokenEncryptionKey::from_bytes(&k).unwrap()))
     }
 
-    fn digest() -> String {
+    fn cache_key() -> CacheKey {
         ClientCredentials::builder("c")
             .client_secret("unit-test-secret")
             .token_endpoint("https://login.example.test/connect/token")
             .build()
             .unwrap()
             .cache_key()
-            .digest()
+    }
+
+    fn digest() -> String {
+        cache_key().digest()
     }
 
     #[test]
@@ -942,12 +945,7 @@ mod tests {
 
     #[test]
     fn keys_are_named_by_digest_under_the_prefix() {
-        let key = ClientCredentials::builder("c")
-            .client_secret("unit-test-secret")
-            .token_endpoint("https://login.example.test/connect/token")
-            .build()
-            .unwrap()
-            .cache_key();
+        let key = cache_key();
         let store = RedisTokenStore::builder("redis://127.0.0.1/").key_prefix("fleet-a:").build().unwrap();
         assert_eq!(store.token_key(&key), format!("fleet-a:token:{}", key.digest()));
         assert_eq!(store.lock_key(&key), format!("fleet-a:lock:{}", key.digest()));
