@@ -73,6 +73,14 @@ impl CompanyA {
         self.send(Method::DELETE, path, None).await
     }
 
+    /// A POST to `path` with the token and CompanyKey, for bodies `post` would not send.
+    fn raw_post(&self, path: &str) -> reqwest::RequestBuilder {
+        http()
+            .post(format!("{}{path}", self.mock.api_base()))
+            .bearer_auth(&self.token)
+            .header("CompanyKey", COMPANY_A)
+    }
+
     /// The customers list with `query`.
     async fn customers(&self, query: &str) -> Answer {
         self.get(&format!("api/biz/customers?{query}")).await
@@ -239,31 +247,10 @@ async fn validation_failures_answer_400_with_validation_results() {
 #[tokio::test]
 async fn request_shape_errors() {
     let a = CompanyA::start().await;
-    let url = format!("{}api/biz/customers", a.mock.api_base());
-    let text = answer(
-        http()
-            .post(&url)
-            .bearer_auth(&a.token)
-            .header("CompanyKey", COMPANY_A)
-            .body("{}")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let text = answer(a.raw_post("api/biz/customers").body("{}").send().await.unwrap()).await;
     assert_eq!(text.status, 415, "no JSON content type");
-    let broken = answer(
-        http()
-            .post(&url)
-            .bearer_auth(&a.token)
-            .header("CompanyKey", COMPANY_A)
-            .header("Content-Type", "application/json")
-            .body("{nope")
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let broken = a.raw_post("api/biz/customers").header("Content-Type", "application/json").body("{nope");
+    let broken = answer(broken.send().await.unwrap()).await;
     assert_eq!(broken.status, 400);
     assert!(broken.body["Message"].as_str().unwrap().contains("JSON"));
     let array = a.post("api/biz/customers", json!([1])).await;
