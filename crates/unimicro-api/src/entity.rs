@@ -12,7 +12,7 @@ use serde::de::DeserializeOwned;
 use crate::error::DecodeError;
 use crate::filter::field_problem;
 use crate::request::{ApiRequest, QueryParams, extend_non_blank, into_future, select_expand};
-use crate::{CompanyHandler, CompanySettings, Error, Filter, Result};
+use crate::{CompanyHandler, Error, Filter, Result};
 
 /// A business entity reachable at `/api/biz/{ROUTE}`.
 ///
@@ -49,13 +49,6 @@ pub trait Entity: Serialize + DeserializeOwned + Send + Sync + 'static {
 
     /// The record's `ID`, or `None` for a record not created yet (an `ID` of 0).
     fn id(&self) -> Option<i64>;
-}
-
-impl Entity for CompanySettings {
-    const ROUTE: &'static str = "companysettings";
-    fn id(&self) -> Option<i64> {
-        (self.id != 0).then_some(self.id)
-    }
 }
 
 /// The default number of records per request of [`ListEntities::stream`].

@@ -3,71 +3,33 @@
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 
-use crate::DateTime;
+use super::business_model::business_model;
 
-/// A company the client has access to, as listed by [`Client::companies`](crate::Client::companies).
-///
-/// Its [`key`](Self::key) is what [`Client::company`](crate::Client::company) takes.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-#[non_exhaustive]
-pub struct Company {
-    /// The company's id (0 when the answer left it out).
-    #[serde(rename = "ID", default, skip_serializing_if = "crate::models::is_zero")]
-    pub id: i64,
-    /// The key to send as the `CompanyKey` header of company-scoped calls (a UUID).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<CompanyKey>,
-    /// The company's name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
-    /// The organisation number (Norwegian: 9 digits).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub organization_number: Option<String>,
-    /// Whether this is a test company.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub is_test: Option<bool>,
-    /// Whether this is a template company.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub is_template: Option<bool>,
-    /// The company's client number.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub client_number: Option<i64>,
-    /// The address that receives documents for the company's file flow.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub file_flow_email: Option<String>,
-    /// The organisation-number variant of the file-flow address.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub file_flow_orgnr_email: Option<String>,
-    /// The id of the company's webhook subscriber.
-    #[serde(rename = "WebHookSubscriberId", skip_serializing_if = "Option::is_none")]
-    pub web_hook_subscriber_id: Option<String>,
-    /// Status code of the entity.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub status_code: Option<i64>,
-    /// Whether the entity is deleted.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub deleted: Option<bool>,
-    /// When the entity was created.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<DateTime>,
-    /// Who created the entity.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub created_by: Option<String>,
-    /// When the entity was last updated.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<DateTime>,
-    /// Who last updated the entity.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub updated_by: Option<String>,
-    /// Custom fields.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub custom_values: Option<Value>,
-    /// Every field this model does not name, kept as received and written back.
-    #[serde(flatten)]
-    pub extra: Map<String, Value>,
+business_model! {
+    /// A company the client has access to, as listed by [`Client::companies`](crate::Client::companies).
+    ///
+    /// Its [`key`](Self::key) is what [`Client::company`](crate::Client::company) takes.
+    pub struct Company in "companies" {
+        /// The key to send as the `CompanyKey` header of company-scoped calls (a UUID).
+        key: CompanyKey = "Key",
+        /// The company's name.
+        name: String = "Name",
+        /// The organisation number (Norwegian: 9 digits).
+        organization_number: String = "OrganizationNumber",
+        /// Whether this is a test company.
+        is_test: bool = "IsTest",
+        /// Whether this is a template company.
+        is_template: bool = "IsTemplate",
+        /// The company's client number.
+        client_number: i64 = "ClientNumber",
+        /// The address that receives documents for the company's file flow.
+        file_flow_email: String = "FileFlowEmail",
+        /// The organisation-number variant of the file-flow address.
+        file_flow_orgnr_email: String = "FileFlowOrgnrEmail",
+        /// The id of the company's webhook subscriber.
+        web_hook_subscriber_id: String = "WebHookSubscriberId",
+    }
 }
 
 /// The key of a company: what the API takes in the `CompanyKey` header of company-scoped calls.
